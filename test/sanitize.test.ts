@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { sanitizeHttpsUrl, sanitizeText, shortUserId } from "../src/summary/sanitize.js";
 
 /** Everything that must never survive sanitising (controls, invisibles, bidi, line breaks). */
-const FORBIDDEN = /[\u0000-\u001F\u007F-\u009F\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF\u115F\u1160\u3164\uFFA0`]|\p{Cf}|\p{Cs}/u;
+const FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point.
+  /[\u0000-\u001F\u007F-\u009F\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF\u115F\u1160\u3164\uFFA0`]|\p{Cf}|\p{Cs}/u;
 const codePoints = (s: string) => Array.from(s).length;
 
 describe("sanitizeText", () => {
@@ -26,6 +28,13 @@ describe("sanitizeText", () => {
     ["NFC normalisation", "Jose\u0301", "José"],
     ["zero-width between base and accent still composes", "e\u200B\u0301", "é"],
     ["leading dash kept when not a bullet", "-=Sniper=-", "-=Sniper=-"],
+    [
+      "markdown link defused",
+      "[Click to reconnect](https://evil.example/phish)",
+      "[Click to reconnect] (https://evil.example/phish)",
+    ],
+    ["markdown image defused", "![x](https://evil.example/t.png)", "![x] (https://evil.example/t.png)"],
+    ["brackets in ordinary names kept", "[AFK] Bob", "[AFK] Bob"],
   ])("%s", (_label, input, expected) => {
     expect(sanitizeText(input)).toBe(expected);
   });
@@ -71,6 +80,7 @@ describe("sanitizeText", () => {
         expect(out).not.toMatch(FORBIDDEN);
         expect(out).not.toMatch(/\s\s|^\s|\s$/u);
         expect(out).not.toMatch(/^[#>|~=]/u);
+        expect(out).not.toContain("](");
         expect(codePoints(out)).toBeLessThanOrEqual(max);
         expect(out.normalize("NFC")).toBe(out);
         if (!out.endsWith("…")) expect(sanitizeText(out, max)).toBe(out);
@@ -80,7 +90,28 @@ describe("sanitizeText", () => {
   });
 
   it("property: also holds for strings built from the dangerous characters", () => {
-    const nasty = fc.constantFrom("\n", "\r", "\t", "\u200B", "\u202E", "\u2066", "\uFEFF", "\u0000", "\u0085", "#", ">", "`", "|", " ", "a", "é", "e\u0301", "\u{E0041}", "\uD800", "😀");
+    const nasty = fc.constantFrom(
+      "\n",
+      "\r",
+      "\t",
+      "\u200B",
+      "\u202E",
+      "\u2066",
+      "\uFEFF",
+      "\u0000",
+      "\u0085",
+      "#",
+      ">",
+      "`",
+      "|",
+      " ",
+      "a",
+      "é",
+      "e\u0301",
+      "\u{E0041}",
+      "\uD800",
+      "😀",
+    );
     fc.assert(
       fc.property(fc.array(nasty, { maxLength: 200 }), (parts) => {
         const out = sanitizeText(parts.join(""), 32);

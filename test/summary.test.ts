@@ -10,7 +10,11 @@ const MIN = 60_000;
 
 let seq = 0;
 /** One session row; everything not given is a plausible default (fresh, 1 minute old, no quality). */
-function row(userId: string, state: SessionState, over: Partial<SessionRow> & { name?: string | undefined } = {}): SessionRow {
+function row(
+  userId: string,
+  state: SessionState,
+  over: Partial<SessionRow> & { name?: string | undefined } = {},
+): SessionRow {
   const { name, ...rest } = over;
   seq++;
   return {
@@ -38,6 +42,22 @@ const byUser = (s: ActiveSessionsSummary, userId: string) => {
   return p;
 };
 
+/** Just enough of a JSON Schema to navigate it in assertions. */
+interface JsonSchemaNode {
+  type?: string;
+  required?: string[];
+  additionalProperties?: unknown;
+  description?: string;
+  enum?: unknown[];
+  items?: JsonSchemaNode;
+  properties?: Record<string, JsonSchemaNode>;
+}
+const prop = (n: JsonSchemaNode | undefined, key: string): JsonSchemaNode => {
+  const child = n?.properties?.[key];
+  if (!child) throw new Error(`schema has no property ${key}`);
+  return child;
+};
+
 function expectValid(s: ActiveSessionsSummary) {
   const r = activeSessionsSummarySchema.safeParse(s);
   if (!r.success) throw new Error(z.prettifyError(r.error));
@@ -60,7 +80,15 @@ describe("grouping people, not sessions", () => {
     expect(s.counts.byState).toEqual({ connected: 1, connecting: 0, disconnected: 0, failed: 0, closed: 0 });
     expect(s.counts.byQuality).toEqual({ excellent: 0, good: 0, fair: 1, poor: 0, unknown: 0 });
     expect(s.participants).toEqual([
-      { name: "Name u1", userId: "u1", status: "connected", sessions: 4, quality: "fair", attention: ["fair connection"], connectedForSec: 600 },
+      {
+        name: "Name u1",
+        userId: "u1",
+        status: "connected",
+        sessions: 4,
+        quality: "fair",
+        attention: ["fair connection"],
+        connectedForSec: 600,
+      },
     ]);
   });
 
@@ -112,7 +140,10 @@ describe("quality and staleness", () => {
   });
 
   it("a fresh session decides quality; a stale second tab is still reported", () => {
-    const s = summarize([row("u1", "connected", withQuality("good", 5_000)), row("u1", "connected", withQuality("poor", 30 * MIN))]);
+    const s = summarize([
+      row("u1", "connected", withQuality("good", 5_000)),
+      row("u1", "connected", withQuality("poor", 30 * MIN)),
+    ]);
     expect(s.participants[0]).toMatchObject({ quality: "good", attention: ["metrics stale (last 30m ago)"] });
   });
 });
@@ -163,7 +194,8 @@ describe("attention reasons and order", () => {
     ]);
     expect(summarize([row("u", "connecting", { createdAt: NOW - 29_999 })]).participants[0]?.attention).toBeUndefined();
     expect(
-      summarize([row("u", "connecting", { createdAt: NOW - 50_000 })], { stuckConnectingAfterMs: 60_000 }).participants[0]?.attention,
+      summarize([row("u", "connecting", { createdAt: NOW - 50_000 })], { stuckConnectingAfterMs: 60_000 })
+        .participants[0]?.attention,
     ).toBeUndefined();
   });
 
@@ -174,7 +206,10 @@ describe("attention reasons and order", () => {
   });
 
   it("several reasons are all listed, most important first", () => {
-    const s = summarize([row("u", "connected", withQuality("poor", 1_000)), row("u", "connected", withQuality("good", 5 * MIN))]);
+    const s = summarize([
+      row("u", "connected", withQuality("poor", 1_000)),
+      row("u", "connected", withQuality("good", 5 * MIN)),
+    ]);
     expect(s.participants[0]?.attention).toEqual(["poor connection", "metrics stale (last 5m ago)"]);
   });
 });
@@ -245,6 +280,15 @@ describe("names", () => {
     expect(s.participants[0]?.nameIsId).toBeUndefined();
   });
 
+  it("an invisible newest name falls back to an older visible one before the id", () => {
+    const s = summarize([
+      row("u", "connected", { name: "Ana", updatedAt: NOW - 10 * MIN }),
+      row("u", "connected", { name: "\u200B\u202E", updatedAt: NOW - MIN }),
+    ]);
+    expect(s.participants[0]).toMatchObject({ name: "Ana" });
+    expect(s.participants[0]?.nameIsId).toBeUndefined();
+  });
+
   it("10 KB names are capped", () => {
     const s = summarize([row("u", "connected", { name: "A".repeat(10_240) })]);
     expect(s.participants[0]?.name).toBe(`${"A".repeat(63)}…`);
@@ -301,7 +345,13 @@ describe("bounding", () => {
     expectValid(s);
     expect(s.counts.participants).toBe(5_000);
     expect(s.counts.sessions).toBe(50_000);
-    expect(s.counts.sessionsByState).toEqual({ connected: 10_000, connecting: 10_000, disconnected: 10_000, failed: 10_000, closed: 10_000 });
+    expect(s.counts.sessionsByState).toEqual({
+      connected: 10_000,
+      connecting: 10_000,
+      disconnected: 10_000,
+      failed: 10_000,
+      closed: 10_000,
+    });
     expect(s.participants).toHaveLength(25);
   });
 
@@ -403,16 +453,26 @@ describe("formats", () => {
 
 describe("schema", () => {
   it("JSON Schema (output) is a sane object schema", () => {
-    const js = z.toJSONSchema(activeSessionsSummarySchema, { io: "output" }) as Record<string, any>;
+    const js = z.toJSONSchema(activeSessionsSummarySchema, { io: "output" }) as JsonSchemaNode;
     expect(js.type).toBe("object");
-    expect(js.required).toEqual(["meetingId", "asOf", "empty", "counts", "omittedParticipants", "omittedNeedingAttention", "participants"]);
+    expect(js.required).toEqual([
+      "meetingId",
+      "asOf",
+      "empty",
+      "counts",
+      "omittedParticipants",
+      "omittedNeedingAttention",
+      "participants",
+    ]);
     expect(js.additionalProperties).toBe(false);
-    const item = js.properties.participants.items;
-    expect(item.type).toBe("object");
-    expect(item.required).toEqual(["name", "userId", "status"]);
-    expect(item.properties.status.enum).toEqual(["connecting", "connected", "disconnected", "failed", "closed"]);
-    expect(typeof item.properties.name.description).toBe("string");
-    expect(js.properties.counts.properties.byState.required).toHaveLength(5);
+    const item = prop(js, "participants").items;
+    expect(item?.type).toBe("object");
+    expect(item?.required).toEqual(["name", "userId", "status"]);
+    expect(prop(item, "status").enum).toEqual(["connecting", "connected", "disconnected", "failed", "closed"]);
+    expect(prop(item, "quality").enum).toEqual(["excellent", "good", "fair", "poor"]);
+    expect(prop(item, "name").description).toMatch(/Untrusted user data/);
+    expect(prop(prop(js, "counts"), "byState").required).toHaveLength(5);
+    expect(prop(prop(js, "counts"), "byQuality").required).toEqual(["excellent", "good", "fair", "poor", "unknown"]);
     expect(JSON.stringify(js)).not.toContain('"$ref"');
   });
 
@@ -435,35 +495,40 @@ describe("properties", () => {
 
   it("counts add up, output is bounded, ordered and schema-valid", () => {
     fc.assert(
-      fc.property(fc.array(spec, { maxLength: 120 }), fc.integer({ min: -10, max: 400 }), fc.boolean(), (specs, limit, detailed) => {
-        const rows = specs.map((x) =>
-          row(`u${x.user}`, x.state, {
-            name: x.name,
-            connectionQuality: x.quality,
-            lastMetricsAt: x.metricsAge === undefined ? undefined : NOW - x.metricsAge,
-            createdAt: NOW - x.created,
-            updatedAt: NOW - Math.floor(x.created / 2),
-          }),
-        );
-        const s = summarize(rows, { limit, format: detailed ? "detailed" : "concise" });
-        expectValid(s);
-        const people = new Set(specs.map((x) => x.user)).size;
-        expect(s.counts.participants).toBe(people);
-        expect(s.counts.sessions).toBe(rows.length);
-        expect(s.empty).toBe(people === 0);
-        const cap = Math.min(200, Math.max(1, limit));
-        expect(s.participants.length).toBe(Math.min(cap, people));
-        const shownAttention = s.participants.filter((p) => p.attention).length;
-        expect(shownAttention + s.omittedNeedingAttention).toBe(s.counts.needAttention);
-        // Attention cases come first: no healthy person precedes one needing attention.
-        const firstFine = s.participants.findIndex((p) => !p.attention);
-        if (firstFine >= 0) expect(s.participants.slice(firstFine).some((p) => p.attention)).toBe(false);
-        if (detailed) expect(sum(s.counts.sessionsByState ?? {})).toBe(s.counts.sessions);
-        for (const p of s.participants) {
-          if (p.quality !== undefined) expect(p.status).toBe("connected");
-          expect(p.sessions === undefined || p.sessions >= 2).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(spec, { maxLength: 120 }),
+        fc.integer({ min: -10, max: 400 }),
+        fc.boolean(),
+        (specs, limit, detailed) => {
+          const rows = specs.map((x) =>
+            row(`u${x.user}`, x.state, {
+              name: x.name,
+              connectionQuality: x.quality,
+              lastMetricsAt: x.metricsAge === undefined ? undefined : NOW - x.metricsAge,
+              createdAt: NOW - x.created,
+              updatedAt: NOW - Math.floor(x.created / 2),
+            }),
+          );
+          const s = summarize(rows, { limit, format: detailed ? "detailed" : "concise" });
+          expectValid(s);
+          const people = new Set(specs.map((x) => x.user)).size;
+          expect(s.counts.participants).toBe(people);
+          expect(s.counts.sessions).toBe(rows.length);
+          expect(s.empty).toBe(people === 0);
+          const cap = Math.min(200, Math.max(1, limit));
+          expect(s.participants.length).toBe(Math.min(cap, people));
+          const shownAttention = s.participants.filter((p) => p.attention).length;
+          expect(shownAttention + s.omittedNeedingAttention).toBe(s.counts.needAttention);
+          // Attention cases come first: no healthy person precedes one needing attention.
+          const firstFine = s.participants.findIndex((p) => !p.attention);
+          if (firstFine >= 0) expect(s.participants.slice(firstFine).some((p) => p.attention)).toBe(false);
+          if (detailed) expect(sum(s.counts.sessionsByState ?? {})).toBe(s.counts.sessions);
+          for (const p of s.participants) {
+            if (p.quality !== undefined) expect(p.status).toBe("connected");
+            expect(p.sessions === undefined || p.sessions >= 2).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

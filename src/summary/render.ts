@@ -32,7 +32,9 @@ function meetingRef(id: string): string {
 function lead(s: ActiveSessionsSummary): string {
   const c = s.counts;
   const unreadable =
-    c.unreadableSessions > 0 ? ` ${plural(c.unreadableSessions, "session row", "session rows")} could not be read.` : "";
+    c.unreadableSessions > 0
+      ? ` ${plural(c.unreadableSessions, "session row", "session rows")} could not be read.`
+      : "";
 
   if (s.empty) return `No one is in meeting ${meetingRef(s.meetingId)} right now.${unreadable}`;
 

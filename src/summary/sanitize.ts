@@ -30,6 +30,7 @@ const ELLIPSIS = "…";
  *   and are a known way to make an "empty-looking" name.
  */
 const STRIP =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
   /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\u115F\u1160\u3164\uFFA0\p{Cf}\p{Cs}]/gu;
 
 /** Any run of whitespace (incl. line/paragraph separators and NEL) becomes one ordinary space. */
@@ -55,8 +56,8 @@ function scanLimit(maxLen: number): number {
 /**
  * Makes an untrusted value safe to show as a short single-line label.
  * Non-strings become "". The result has at most `maxLen` code points, is NFC-normalised,
- * has no control/format/invisible characters, no line breaks, no leading markdown syntax and no
- * backticks (replaced by "'" so nothing can open a code span/fence).
+ * has no control/format/invisible characters, no line breaks, no leading markdown syntax, no
+ * backticks (replaced by "'" so nothing can open a code span/fence) and no markdown link syntax.
  */
 export function sanitizeText(s: unknown, maxLen: number = DEFAULT_MAX_LEN): string {
   if (typeof s !== "string" || s.length === 0) return "";
@@ -72,7 +73,9 @@ export function sanitizeText(s: unknown, maxLen: number = DEFAULT_MAX_LEN): stri
   // NFC never introduces controls, but it can in principle reorder; a second strip is cheap.
   // Leading markdown goes first (so a leading fence is removed, not turned into quotes), then any
   // remaining backtick becomes "'" so nothing can open a code span or fence.
-  t = t.replace(STRIP, "").replace(LEADING_MARKDOWN, "").replace(/`/g, "'").trim();
+  // "](" becomes "] (" so "[Click to reconnect](https://evil.example)" cannot render as a link
+  // whose text hides its target if a client renders the output as markdown.
+  t = t.replace(STRIP, "").replace(LEADING_MARKDOWN, "").replace(/`/g, "'").replace(/\]\(/g, "] (").trim();
 
   // Cap by code points, not UTF-16 units, so we never split a surrogate pair.
   let out = "";

@@ -7,13 +7,8 @@
  * are fine.
  */
 import type { ConnectionQuality, SessionRow, SessionState } from "../convex/types.js";
-import type {
-  ActiveSessionsSummary,
-  ParticipantSummary,
-  SessionRowSummary,
-  StateCounts,
-} from "./schema.js";
 import { sanitizeHttpsUrl, sanitizeText, shortUserId } from "./sanitize.js";
+import type { ActiveSessionsSummary, ParticipantSummary, SessionRowSummary, StateCounts } from "./schema.js";
 
 export type SummaryFormat = "concise" | "detailed";
 
@@ -139,10 +134,7 @@ function zeroStates(): StateCounts {
 /** A row we can reason about: known state and a string userId. Others count as unreadable. */
 function isUsable(row: SessionRow): boolean {
   return (
-    row !== null &&
-    typeof row === "object" &&
-    typeof row.userId === "string" &&
-    Object.hasOwn(STATE_RANK, row.state)
+    row !== null && typeof row === "object" && typeof row.userId === "string" && Object.hasOwn(STATE_RANK, row.state)
   );
 }
 
@@ -212,9 +204,10 @@ function groupByPerson(rows: SessionRow[], now: number, staleAfterMs: number) {
   return { people, skipped };
 }
 
+const STATE_BY_RANK: SessionState[] = ["connected", "connecting", "disconnected", "failed", "closed"];
+
 function statusOf(p: Person): SessionState {
-  const states: SessionState[] = ["connected", "connecting", "disconnected", "failed", "closed"];
-  return states[p.bestStateRank] ?? "closed";
+  return STATE_BY_RANK[p.bestStateRank] ?? "closed";
 }
 
 /** The person's quality; 'unknown' is only a bucket in counts.byQuality (absent in entries). */
@@ -263,7 +256,12 @@ function assess(p: Person, now: number, stuckAfterMs: number): { group: Group; a
 }
 
 function nameOf(p: Person): { name: string; nameIsId: boolean } {
-  const name = sanitizeText(p.nameRow?.user?.displayName, NAME_MAX);
+  let name = sanitizeText(p.nameRow?.user?.displayName, NAME_MAX);
+  // Rare: the newest name is all invisible characters. Any other visible name beats an id stub;
+  // this scan only happens in that case, so the common path sanitises one name per person.
+  for (let i = 0; name.length === 0 && p.nameRow !== undefined && i < p.rows.length; i++) {
+    name = sanitizeText(p.rows[i]?.user?.displayName, NAME_MAX);
+  }
   return name.length > 0 ? { name, nameIsId: false } : { name: shortUserId(p.userId), nameIsId: true };
 }
 
@@ -330,11 +328,13 @@ function toParticipant(r: Ranked, now: number, format: SummaryFormat): Participa
     const sorted = [...p.rows].sort(
       (a, b) =>
         STATE_RANK[a.state] - STATE_RANK[b.state] ||
-        (isFiniteNumber(b.updatedAt) ? b.updatedAt : -Infinity) - (isFiniteNumber(a.updatedAt) ? a.updatedAt : -Infinity) ||
+        (isFiniteNumber(b.updatedAt) ? b.updatedAt : -Infinity) -
+          (isFiniteNumber(a.updatedAt) ? a.updatedAt : -Infinity) ||
         cmp(String(a.sessionId), String(b.sessionId)),
     );
     out.sessionRows = sorted.slice(0, MAX_SESSION_ROWS_PER_PERSON).map(toSessionRow);
-    if (sorted.length > MAX_SESSION_ROWS_PER_PERSON) out.omittedSessionRows = sorted.length - MAX_SESSION_ROWS_PER_PERSON;
+    if (sorted.length > MAX_SESSION_ROWS_PER_PERSON)
+      out.omittedSessionRows = sorted.length - MAX_SESSION_ROWS_PER_PERSON;
   }
   return out;
 }
@@ -358,7 +358,9 @@ export function summarizeSessions(rows: SessionRow[], opts: SummarizeOptions): A
   const format: SummaryFormat = opts.format === "detailed" ? "detailed" : "concise";
   const staleAfterMs = nonNegative(opts.staleAfterMs, DEFAULT_STALE_AFTER_MS);
   const stuckAfterMs = nonNegative(opts.stuckConnectingAfterMs, DEFAULT_STUCK_CONNECTING_AFTER_MS);
-  const unreadableFromValidator = isFiniteNumber(opts.unreadableRows) ? Math.max(0, Math.floor(opts.unreadableRows)) : 0;
+  const unreadableFromValidator = isFiniteNumber(opts.unreadableRows)
+    ? Math.max(0, Math.floor(opts.unreadableRows))
+    : 0;
 
   const { people, skipped } = groupByPerson(rows, now, staleAfterMs);
 

@@ -50,7 +50,8 @@ const DESCRIPTION = [
   "people who need attention first (poor or fair connection, stuck connecting, dropped, stale metrics) with the reason,",
   "and how long each person has been in the call or trying to join.",
   `Limits: lists at most \`limit\` people (default ${DEFAULT_LIMIT}) and says how many were left out;`,
-  "quality is 'unknown' when Connvo has no recent metrics (common today); only a participant of the meeting may read it.",
+  "a person's quality is left out (counted as unknown) when Connvo has no recent metrics, which is common today;",
+  "only a participant of the meeting may read it.",
   "Read-only.",
 ].join(" ");
 
