@@ -140,9 +140,7 @@ export function encodeConvexId(tableNumber: number, randomBytes: Uint8Array): st
   return base32Encode(buf);
 }
 
-type DecodeResult =
-  | { ok: true; tableNumber: number; internalId: Uint8Array }
-  | { ok: false; reason: string };
+type DecodeResult = { ok: true; tableNumber: number; internalId: Uint8Array } | { ok: false; reason: string };
 
 /**
  * The one place that decides validity, so `isConvexId` and `explainInvalidConvexId` never disagree.

@@ -61,8 +61,17 @@ export type DemoFault = FaultBase &
 export type DemoFaultKind = DemoFault["kind"];
 
 const FAULT_KINDS: ReadonlySet<string> = new Set<DemoFaultKind>([
-  "latency", "status", "hang", "malformed", "wrongShape", "badRows", "reset", "huge",
-  "unauthorizedExpired", "convexError", "concurrencyLimit",
+  "latency",
+  "status",
+  "hang",
+  "malformed",
+  "wrongShape",
+  "badRows",
+  "reset",
+  "huge",
+  "unauthorizedExpired",
+  "convexError",
+  "concurrencyLimit",
 ]);
 
 export interface DemoStats {
@@ -169,7 +178,9 @@ function validateArgs(args: unknown): string | undefined {
     problem = `Value does not match validator.\n\nValue: ${displayValue(args)}\nValidator: ${ARGS_VALIDATOR}`;
   } else {
     const object = args as Record<string, unknown>;
-    const extra = Object.keys(object).sort().find((k) => k !== "meetingId");
+    const extra = Object.keys(object)
+      .sort()
+      .find((k) => k !== "meetingId");
     if (!("meetingId" in object)) {
       problem =
         "Object is missing the required field `meetingId`. Consider wrapping the field validator in `v.optional(...)` if this is expected." +
@@ -205,7 +216,10 @@ function validateMeetingId(value: unknown): string | undefined {
  * send it. The frames name the real functions that throw; their line numbers are illustrative.
  */
 const FRAMES = {
-  unauthorized: ["requireIdentity (../convex/auth/guards.ts:46:11)", "async assertMeetingAccess (../convex/auth/guards.ts:101:21)"],
+  unauthorized: [
+    "requireIdentity (../convex/auth/guards.ts:46:11)",
+    "async assertMeetingAccess (../convex/auth/guards.ts:101:21)",
+  ],
   forbidden: ["assertMeetingAccess (../convex/auth/guards.ts:111:4)"],
   handler: [] as string[],
 };
@@ -262,10 +276,16 @@ const STATUS_BODIES: Record<number, { type: string; body: string }> = {
   // errors crate: INTERNAL_SERVER_ERROR / INTERNAL_SERVER_ERROR_MSG
   500: {
     type: "application/json",
-    body: JSON.stringify({ code: "InternalServerError", message: "Your request couldn't be completed. Try again later." }),
+    body: JSON.stringify({
+      code: "InternalServerError",
+      message: "Your request couldn't be completed. Try again later.",
+    }),
   },
   // errors crate: ErrorMetadata::service_unavailable()
-  503: { type: "application/json", body: JSON.stringify({ code: "ServiceUnavailable", message: "Service temporarily unavailable" }) },
+  503: {
+    type: "application/json",
+    body: JSON.stringify({ code: "ServiceUnavailable", message: "Service temporarily unavailable" }),
+  },
   502: { type: "text/plain", body: "502 Bad Gateway" },
   504: { type: "text/plain", body: "504 Gateway Timeout" },
   429: { type: "application/json", body: concurrencyLimitBody(16) },
@@ -291,7 +311,9 @@ function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
   if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1] ?? "")) return undefined;
   try {
     const payload: unknown = JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8"));
-    return payload && typeof payload === "object" && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+    return payload && typeof payload === "object" && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -348,16 +370,19 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 function sendOutcome(res: ServerResponse, route: Route, outcome: Outcome): void {
   switch (outcome.kind) {
     case "success":
-      return send(res, 200, JSON.stringify({ status: "success", value: outcome.value, logLines: [] }));
+      send(res, 200, JSON.stringify({ status: "success", value: outcome.value, logLines: [] }));
+      return;
     case "udfError": {
       const body: Record<string, unknown> = { status: "error", errorMessage: outcome.errorMessage };
       if (outcome.errorData !== undefined) body.errorData = outcome.errorData;
       body.logLines = [];
       // /api/query: 560, which ConvexHttpClient parses. /api/run: 400 per the OpenAPI document.
-      return send(res, route === "query" ? UDF_FAILED : 400, JSON.stringify(body));
+      send(res, route === "query" ? UDF_FAILED : 400, JSON.stringify(body));
+      return;
     }
     case "http":
-      return send(res, outcome.status, JSON.stringify({ code: outcome.code, message: outcome.message }));
+      send(res, outcome.status, JSON.stringify({ code: outcome.code, message: outcome.message }));
+      return;
   }
 }
 
@@ -435,7 +460,8 @@ function checkFault(value: unknown): string | undefined {
   if (value.times !== undefined && typeof value.times !== "number") return "times must be a number";
   if (value.meetingId !== undefined && typeof value.meetingId !== "string") return "meetingId must be a string";
   if (value.kind === "latency" && typeof value.ms !== "number") return "latency needs ms";
-  if (value.kind === "status" && ![500, 502, 503, 504, 429].includes(value.status as number)) return "status must be 500, 502, 503, 504 or 429";
+  if (value.kind === "status" && ![500, 502, 503, 504, 429].includes(value.status as number))
+    return "status must be 500, 502, 503, 504 or 429";
   if (value.kind === "convexError" && (typeof value.code !== "string" || typeof value.message !== "string")) {
     return "convexError needs code and message";
   }
@@ -468,7 +494,9 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
 
   const meetingsByName: Record<string, DemoMeeting> = { ...DEMO_MEETINGS, ...opts.extraMeetings };
   const meetingsById = new Map<string, DemoMeeting>(Object.values(meetingsByName).map((m) => [m.id, m]));
-  const meetingIds = Object.fromEntries(Object.entries(meetingsByName).map(([n, m]) => [n, m.id])) as DemoDeployment["meetings"];
+  const meetingIds = Object.fromEntries(
+    Object.entries(meetingsByName).map(([n, m]) => [n, m.id]),
+  ) as DemoDeployment["meetings"];
 
   let faults: { fault: DemoFault; remaining: number }[] = [];
   const stats: DemoStats = { requests: 0, queryRequests: 0, byMeeting: {}, maxConcurrent: 0, inFlight: 0 };
@@ -476,7 +504,9 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
   const lifetime = new AbortController(); // aborted by close(): ends latency sleeps and hangs
 
   function takeFault(meetingId: string | undefined): DemoFault | undefined {
-    const index = faults.findIndex((f) => f.remaining > 0 && (f.fault.meetingId === undefined || f.fault.meetingId === meetingId));
+    const index = faults.findIndex(
+      (f) => f.remaining > 0 && (f.fault.meetingId === undefined || f.fault.meetingId === meetingId),
+    );
     if (index < 0) return undefined;
     const entry = faults[index] as { fault: DemoFault; remaining: number };
     entry.remaining -= 1;
@@ -536,7 +566,9 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
       }
       case "status": {
         const preset = STATUS_BODIES[fault.status] as { type: string; body: string };
-        const headers: Record<string, string> = { "Content-Type": fault.body !== undefined ? "text/plain" : preset.type };
+        const headers: Record<string, string> = {
+          "Content-Type": fault.body !== undefined ? "text/plain" : preset.type,
+        };
         if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter;
         send(res, fault.status, fault.body ?? preset.body, headers);
         return true;
@@ -564,17 +596,32 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
       }
       case "huge": {
         const mid = meetingId ?? DEMO_MEETINGS.large.id;
-        let count = fault.sessions ?? 20_000;
+        const build = (count: number) =>
+          JSON.stringify({
+            status: "success",
+            value: makeSessions(count, now(), { meetingId: mid, seed: "huge" }),
+            logLines: [],
+          });
+        let body = build(fault.sessions ?? 20_000);
         if (fault.bytes !== undefined) {
-          const sample = JSON.stringify(makeSessions(1, now(), { meetingId: mid, seed: "huge" })[0]);
-          count = Math.ceil(fault.bytes / (sample.length + 1)) + 1;
+          // Rows vary in size: estimate from a sample, then top up until the body is big enough.
+          let count = Math.max(1, Math.ceil(fault.bytes / (build(100).length / 100)));
+          body = build(count);
+          while (body.length < fault.bytes) {
+            count = Math.ceil(count * (fault.bytes / body.length) * 1.02) + 1;
+            body = build(count);
+          }
         }
-        const value = makeSessions(count, now(), { meetingId: mid, seed: "huge" });
-        send(res, 200, JSON.stringify({ status: "success", value, logLines: [] }));
+        send(res, 200, body);
         return true;
       }
       case "unauthorizedExpired":
-        sendOutcome(res, route, { kind: "http", status: 401, code: "InvalidAuthHeader", message: AUTH.expired(fault.secondsAgo ?? 8) });
+        sendOutcome(res, route, {
+          kind: "http",
+          status: 401,
+          code: "InvalidAuthHeader",
+          message: AUTH.expired(fault.secondsAgo ?? 8),
+        });
         return true;
       case "convexError": {
         const data = { ...fault.data, code: fault.code, message: fault.message };
@@ -587,7 +634,12 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
     }
   }
 
-  async function handleFunctionCall(route: Route, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  async function handleFunctionCall(
+    route: Route,
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+  ): Promise<void> {
     stats.queryRequests += 1;
     stats.inFlight += 1;
     stats.maxConcurrent = Math.max(stats.maxConcurrent, stats.inFlight);
@@ -598,28 +650,48 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
     const text = await readBody(req, maxBodyBytes);
     const parsed = parseJson(text);
     if (!parsed.ok || !isRecord(parsed.value)) {
-      return sendOutcome(res, route, { kind: "http", status: 400, code: "BadJsonBody", message: "Failed to parse the request body as a JSON object" });
+      return sendOutcome(res, route, {
+        kind: "http",
+        status: 400,
+        code: "BadJsonBody",
+        message: "Failed to parse the request body as a JSON object",
+      });
     }
     const body = parsed.value;
     let path: string;
     let args: unknown;
     if (route === "query") {
       if (typeof body.path !== "string") {
-        return sendOutcome(res, route, { kind: "http", status: 400, code: "BadJsonBody", message: "Missing field `path`" });
+        return sendOutcome(res, route, {
+          kind: "http",
+          status: 400,
+          code: "BadJsonBody",
+          message: "Missing field `path`",
+        });
       }
       path = body.path;
       // ConvexHttpClient sends `args: [argsObject]`; a bare object is accepted too.
       args = Array.isArray(body.args) ? (body.args.length === 0 ? {} : body.args[0]) : (body.args ?? {});
     } else {
       // /api/run/meetings/webrtc/index/getActiveSessions → meetings/webrtc/index:getActiveSessions
-      const segments = decodeURIComponent(pathname.slice(RUN_PREFIX.length)).split("/").filter(Boolean);
+      let rest = pathname.slice(RUN_PREFIX.length);
+      try {
+        rest = decodeURIComponent(rest);
+      } catch {
+        // A malformed %-escape just makes an unknown function name below.
+      }
+      const segments = rest.split("/").filter(Boolean);
       const name = segments.pop() ?? "";
       path = `${segments.join("/")}:${name}`;
       args = body.args ?? {};
     }
 
     const meetingId = isRecord(args) && typeof args.meetingId === "string" ? args.meetingId : undefined;
-    if (meetingId !== undefined) stats.byMeeting[meetingId] = (stats.byMeeting[meetingId] ?? 0) + 1;
+    if (meetingId !== undefined) {
+      // Keys are client input: keep them short so a stress run can't balloon the stats object.
+      const key = meetingId.length > 64 ? `${meetingId.slice(0, 64)}…` : meetingId;
+      stats.byMeeting[key] = (stats.byMeeting[key] ?? 0) + 1;
+    }
 
     const fault = takeFault(meetingId);
     if (fault !== undefined && (await answerWithFault(fault, route, meetingId, req, res))) return;
@@ -666,9 +738,14 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
     try {
       if (pathname.startsWith("/_demo/")) return await handleControl(req, res, pathname);
       stats.requests += 1;
-      const route: Route | undefined = pathname === "/api/query" ? "query" : pathname.startsWith(RUN_PREFIX) ? "run" : undefined;
+      const route: Route | undefined =
+        pathname === "/api/query" ? "query" : pathname.startsWith(RUN_PREFIX) ? "run" : undefined;
       if (route === undefined) {
-        return send(res, 404, JSON.stringify({ code: "NotFound", message: `No route for ${req.method} ${pathname.slice(0, 200)}` }));
+        return send(
+          res,
+          404,
+          JSON.stringify({ code: "NotFound", message: `No route for ${req.method} ${pathname.slice(0, 200)}` }),
+        );
       }
       if (req.method !== "POST") {
         return send(res, 405, JSON.stringify({ code: "MethodNotAllowed", message: "Use POST" }), { Allow: "POST" });
@@ -676,9 +753,14 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
       await handleFunctionCall(route, req, res, pathname);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        return send(res, 413, JSON.stringify({ code: "PayloadTooLarge", message: `Request body exceeds ${maxBodyBytes} bytes` }), {
-          Connection: "close",
-        });
+        return send(
+          res,
+          413,
+          JSON.stringify({ code: "PayloadTooLarge", message: `Request body exceeds ${maxBodyBytes} bytes` }),
+          {
+            Connection: "close",
+          },
+        );
       }
       if (lifetime.signal.aborted || res.destroyed) return; // closing, or the client left mid-latency
       send(res, 500, STATUS_BODIES[500]?.body ?? "");
@@ -719,7 +801,9 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
       faults = [];
     },
     get faults() {
-      return faults.map((f) => ({ ...f.fault, ...(Number.isFinite(f.remaining) ? { times: f.remaining } : {}) }) as DemoFault);
+      return faults.map(
+        (f) => ({ ...f.fault, ...(Number.isFinite(f.remaining) ? { times: f.remaining } : {}) }) as DemoFault,
+      );
     },
     acceptToken(token) {
       accepted.add(token);
