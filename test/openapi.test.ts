@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
-import { describe, expect, it } from "vitest";
 import { deriveFromDocument, renderGeneratedModule } from "../scripts/openapi/derive.js";
 import { parseActiveSessions } from "../src/openapi/activeSessions.js";
 import { GET_ACTIVE_SESSIONS_OPERATION } from "../src/openapi/generated.js";

@@ -60,7 +60,9 @@ describe("tools/list over stdio", () => {
     expect(tools.map((t) => t.name)).toEqual(["get_active_sessions"]);
     const tool = tools[0]!;
     expect(tool.title).toBeTruthy();
-    expect(tool.inputSchema.properties?.meetingId).toEqual(GET_ACTIVE_SESSIONS_OPERATION.argsSchema.properties.meetingId);
+    expect(tool.inputSchema.properties?.meetingId).toEqual(
+      GET_ACTIVE_SESSIONS_OPERATION.argsSchema.properties.meetingId,
+    );
     expect(tool.inputSchema.required).toEqual(["meetingId"]);
     expect(tool.annotations).toMatchObject({
       readOnlyHint: true,
@@ -87,7 +89,9 @@ describe("successful calls", () => {
   });
 
   it("groups one person on two devices and puts a poor connection first", async () => {
-    const two = activeSessionsSummarySchema.parse((await call({ meetingId: DEMO_MEETINGS.twoDevices.id })).structuredContent);
+    const two = activeSessionsSummarySchema.parse(
+      (await call({ meetingId: DEMO_MEETINGS.twoDevices.id })).structuredContent,
+    );
     expect(two.counts.participants).toBe(3);
     expect(two.counts.sessions).toBe(4);
     expect(two.participants.filter((p) => p.sessions === 2)).toHaveLength(1);
@@ -128,7 +132,10 @@ describe("errors are isError results and the server keeps serving", () => {
   it("rejects a string that cannot be a meeting ID without calling the backend", async () => {
     demo.resetStats();
     expectError(await call({ meetingId: "standup-tuesday" }), /not a Connvo meeting ID.*No request was sent/s);
-    expectError(await call({ meetingId: DEMO_MEETINGS.healthy.id.replace(/.$/, (c) => (c === "a" ? "b" : "a")) }), /checksum/);
+    expectError(
+      await call({ meetingId: DEMO_MEETINGS.healthy.id.replace(/.$/, (c) => (c === "a" ? "b" : "a")) }),
+      /checksum/,
+    );
     expect(demo.stats.queryRequests).toBe(0);
     await expectHealthyCallWorks();
   });
@@ -208,7 +215,8 @@ describe("configuration and network problems, each in its own server process", (
   it("reports contradictory deployment settings", async () => {
     await withServer(
       { CONNVO_TOKEN: demo.token, CONNVO_DEPLOYMENT: "staging", CONNVO_CONVEX_URL: demo.url },
-      async (s) => expectError(await call({ meetingId: DEMO_MEETINGS.healthy.id }, s), /point at different deployments/),
+      async (s) =>
+        expectError(await call({ meetingId: DEMO_MEETINGS.healthy.id }, s), /point at different deployments/),
     );
   });
 

@@ -157,7 +157,10 @@ export function extractSubset(yamlText: string): string {
   const keptPaths: JsonObject = {};
   const keptSchemas: JsonObject = {};
   const collect = (node: Json): void => {
-    if (Array.isArray(node)) return node.forEach(collect);
+    if (Array.isArray(node)) {
+      for (const item of node) collect(item);
+      return;
+    }
     if (node === null || typeof node !== "object") return;
     const ref = node.$ref;
     if (typeof ref === "string" && ref.startsWith("#/components/schemas/")) {
@@ -167,7 +170,7 @@ export function extractSubset(yamlText: string): string {
         collect(keptSchemas[name]);
       }
     }
-    Object.values(node).forEach(collect);
+    for (const value of Object.values(node)) collect(value);
   };
   for (const p of OPERATION_PATHS) {
     keptPaths[p] = paths[p] ?? null;

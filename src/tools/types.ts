@@ -20,7 +20,9 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   description: string;
   inputSchema: Input;
   outputSchema: Output;
-  annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">> &
+  annotations: Required<
+    Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">
+  > &
     ToolAnnotations;
   handler(args: z.output<Input>, ctx: ToolContext): Promise<z.output<Output>>;
   /** The text block for the model: the same content as the structured output, readable first. */

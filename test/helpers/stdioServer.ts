@@ -76,7 +76,9 @@ export interface SpawnedServer {
   close(): Promise<void>;
 }
 
-export async function spawnStdioServer(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<SpawnedServer> {
+export async function spawnStdioServer(
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<SpawnedServer> {
   const transport = new RecordingStdioTransport(options.args ?? [], options.env ?? {});
   const client = new Client({ name: "connvo-mcp-tests", version: "0.0.0" });
   await client.connect(transport);
