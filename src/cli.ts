@@ -1,9 +1,11 @@
 /**
  * connvo-mcp's command line. Parses flags, loads configuration (never fatal: problems are
- * reported once on stderr and then by every tool call), and starts a transport.
+ * reported once on stderr and then by every tool call), and starts a transport. HTTP settings
+ * are the exception: a problem there refuses the start with exit code 2 (see config/http.ts).
  */
 import { parseArgs } from "node:util";
-import { type ConfigOverrides, loadConfig, type ServerConfig } from "./config/config.js";
+import { type ConfigOverrides, loadConfig, normalizeToken, type ServerConfig } from "./config/config.js";
+import type { HttpConfig } from "./config/http.js";
 import { createBackendProvider } from "./convex/provider.js";
 import { log, registerSecret } from "./log.js";
 import { createServerFactory } from "./server.js";
@@ -19,13 +21,23 @@ Options:
   --deployment <name>    dev | staging | prod (env CONNVO_DEPLOYMENT, default prod)
   --convex-url <url>     Any other Convex deployment URL (env CONNVO_CONVEX_URL)
   --timeout-ms <ms>      Deadline for each backend call (env CONNVO_TIMEOUT_MS, default 10000)
+  --http                 Serve MCP over Streamable HTTP at /mcp instead of stdio
+  --host <address>       HTTP listen address (env CONNVO_MCP_HTTP_HOST, default 127.0.0.1)
+  --port <port>          HTTP port, 0 for any free one (env CONNVO_MCP_HTTP_PORT, default 8787)
   -h, --help             Show this help
   -v, --version          Show the version
 
 Environment:
   CONNVO_TOKEN           Your Connvo (WorkOS-issued) access token, sent as the bearer token
 
-Speaks MCP over stdio. Logs go to stderr.
+HTTP only (--http):
+  CONNVO_MCP_HTTP_TOKEN      Shared secret clients must send as "Authorization: Bearer <secret>";
+                             required to listen on anything but a loopback address
+  CONNVO_MCP_ALLOWED_HOSTS   Comma list of Host names accepted besides localhost/127.0.0.1/[::1]
+  CONNVO_MCP_ALLOWED_ORIGINS Comma list of browser origins (https://app.example.com) or host names
+                             accepted besides localhost ones; requests without Origin always pass
+
+Speaks MCP over stdio unless --http is given. Logs go to stderr.
 `;
 
 function parseCli(argv: string[]) {
@@ -39,11 +51,16 @@ function parseCli(argv: string[]) {
       deployment: { type: "string" },
       "convex-url": { type: "string" },
       "timeout-ms": { type: "string" },
+      http: { type: "boolean" },
+      host: { type: "string" },
+      port: { type: "string" },
     },
   }).values;
 }
 
-async function configure(flags: ReturnType<typeof parseCli>): Promise<{ config: ServerConfig; stop?: () => Promise<void> }> {
+async function configure(
+  flags: ReturnType<typeof parseCli>,
+): Promise<{ config: ServerConfig; stop?: () => Promise<void> }> {
   const overrides: ConfigOverrides = {
     deployment: flags.deployment,
     convexUrl: flags["convex-url"],
@@ -78,13 +95,51 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  if (!flags.http && (flags.host !== undefined || flags.port !== undefined)) {
+    process.stderr.write("connvo-mcp: --host and --port only apply with --http.\nRun connvo-mcp --help for usage.\n");
+    return 2;
+  }
+  // HTTP settings are checked before anything starts (the demo deployment included): a server
+  // that would listen unsafely must not start at all.
+  let http: HttpConfig | undefined;
+  if (flags.http) {
+    http = await httpConfig(flags);
+    if (!http) return 2;
+  }
   const { config, stop } = await configure(flags);
   registerSecret(config.token);
   for (const problem of config.problems) log("warn", `configuration: ${problem.message}`);
-  const factory = createServerFactory({ backendFor: createBackendProvider(config) });
-  await runStdio(factory);
-  await stop?.();
+  const backendFor = createBackendProvider(config);
+  try {
+    if (http) {
+      // Loaded only for --http, so stdio starts don't load the HTTP stack.
+      const { runHttp, identifyHttpCaller } = await import("./transports/http.js");
+      const factory = createServerFactory({ backendFor, identify: identifyHttpCaller });
+      // A call in flight makes one backend request bounded by timeoutMs; give it that plus a margin.
+      await runHttp(factory, http, { shutdownGraceMs: config.timeoutMs + 2000 });
+    } else {
+      await runStdio(createServerFactory({ backendFor }));
+    }
+  } finally {
+    // Also when listening fails: a demo deployment left open would keep the process alive.
+    await stop?.();
+  }
   return 0;
+}
+
+async function httpConfig(flags: ReturnType<typeof parseCli>): Promise<HttpConfig | undefined> {
+  const { parseHttpConfig } = await import("./config/http.js");
+  // In demo mode the Connvo token is the demo's, not a secret worth comparing against.
+  const connvoToken = flags.demo ? undefined : normalizeToken(process.env.CONNVO_TOKEN);
+  const result = parseHttpConfig(process.env, { host: flags.host, port: flags.port }, connvoToken);
+  if (!result.ok) {
+    const lines = result.errors.map((error) => `  - ${error}`).join("\n");
+    process.stderr.write(`connvo-mcp: refusing to start the HTTP server:\n${lines}\n`);
+    return undefined;
+  }
+  registerSecret(result.config.token);
+  for (const warning of result.warnings) log("warn", warning);
+  return result.config;
 }
 
 main(process.argv.slice(2)).then(
