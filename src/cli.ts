@@ -27,8 +27,16 @@ Options:
   -h, --help             Show this help
   -v, --version          Show the version
 
-Environment:
+Environment (see the README for details):
   CONNVO_TOKEN           Your Connvo (WorkOS-issued) access token, sent as the bearer token
+  CONNVO_TOKEN_FILE      Read the token from this file; re-read when it changes
+  CONNVO_TOKEN_COMMAND   Run this command for a fresh token when it is missing or expiring
+                         (precedence: COMMAND, then FILE, then CONNVO_TOKEN)
+  CONNVO_MAX_RETRIES     Retries of a failed backend call within its deadline (default 4)
+  CONNVO_MAX_CONCURRENCY Concurrent backend requests at most (default 8)
+  CONNVO_CACHE_TTL_MS    Cache identical calls' results this long, per token (default 0: off)
+  CONNVO_MAX_RESPONSE_BYTES  Largest backend answer accepted (default 16 MiB)
+  CONNVO_LOG_LEVEL       debug | info | warn | error (default info)
 
 HTTP only (--http):
   CONNVO_MCP_HTTP_TOKEN      Shared secret clients must send as "Authorization: Bearer <secret>";
@@ -71,8 +79,17 @@ async function configure(
   const { startDemoDeployment } = await import("./demo/deployment.js");
   const demo = await startDemoDeployment();
   log("info", `demo deployment listening on ${demo.url}`);
+  // Every other setting (timeouts, retries, cache, limits) applies to the demo as it would to Connvo;
+  // only where to connect and with which token are the demo's.
+  const {
+    CONNVO_TOKEN: _token,
+    CONNVO_TOKEN_FILE: _file,
+    CONNVO_TOKEN_COMMAND: _command,
+    CONNVO_DEPLOYMENT: _deployment,
+    ...rest
+  } = process.env;
   const config = loadConfig(
-    { CONNVO_TOKEN: demo.token, CONNVO_CONVEX_URL: demo.url, CONNVO_TIMEOUT_MS: process.env.CONNVO_TIMEOUT_MS },
+    { ...rest, CONNVO_TOKEN: demo.token, CONNVO_CONVEX_URL: demo.url },
     { timeoutMs: flags["timeout-ms"] },
   );
   return { config, stop: () => demo.close() };

@@ -5,11 +5,14 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoDeployment, startDemoDeployment } from "../src/demo/deployment.js";
-import { DEMO_MEETINGS, DEMO_MISSING_MEETING_ID, DEMO_USER_ID } from "../src/demo/seed.js";
+import { DEMO_MEETINGS, DEMO_MISSING_MEETING_ID, DEMO_TOKEN_CLAIMS, DEMO_USER_ID } from "../src/demo/seed.js";
 import { impureStdoutLines, spawnStdioServer } from "./helpers/stdioServer.js";
 
-// Not JWT-shaped on purpose: only the registered-secret redaction can hide it, not the JWT pattern.
-const CANARY = `canary-${randomBytes(12).toString("hex")}`;
+// JWT-shaped so the demo accepts it, but not "eyJ…" (the headers start with a space), so only the
+// registered-secret redaction can hide it, not the log's JWT pattern.
+const MARKER = `canary${randomBytes(12).toString("hex")}`;
+const part = (json: string) => Buffer.from(` ${json}`).toString("base64url");
+const CANARY = `${part('{"alg":"none"}')}.${part(JSON.stringify({ ...DEMO_TOKEN_CLAIMS, jti: MARKER }))}.${MARKER}`;
 let demo: DemoDeployment;
 
 beforeAll(async () => {
@@ -53,11 +56,16 @@ describe("a run with successes and every kind of error", () => {
       await server.close();
     }
     expect(results.length).toBeGreaterThan(20);
+    // The canary really was used: most seeded meetings answered successfully with it.
+    const successes = results.filter((r) => (r as { structuredContent?: unknown }).structuredContent !== undefined);
+    expect(successes.length).toBeGreaterThan(10);
     expect(server.transport.stdoutLines.length).toBeGreaterThan(20);
     expect(impureStdoutLines(server.transport.stdoutLines)).toEqual([]);
     expect(server.transport.stdoutLines.join("\n")).not.toContain(CANARY);
     expect(server.transport.stderr).not.toContain(CANARY);
     expect(JSON.stringify(results)).not.toContain(CANARY);
+    expect(JSON.stringify(results)).not.toContain(MARKER);
+    expect(server.transport.stderr).not.toContain(MARKER);
     expect(server.transport.stderr).not.toMatch(/unhandled|UnhandledPromiseRejection/i);
   });
 });

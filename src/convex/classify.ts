@@ -3,6 +3,7 @@
  * extracted here (status, codes, a backend message); the wording lives in tools/failures.ts.
  */
 import type { Failure } from "../tools/failures.js";
+import { ResponseTooLarge } from "./bodyLimit.js";
 
 export class HttpStatusError extends Error {
   constructor(
@@ -29,6 +30,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  // Only a real HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT"): Date.parse also accepts "-1" or "2".
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
@@ -42,28 +45,36 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-const NETWORK_CODES: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ENOTFOUND: "host name not found",
-  EAI_AGAIN: "DNS lookup failed",
-  ECONNRESET: "connection reset",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ETIMEDOUT: "connection timed out",
-  UND_ERR_SOCKET: "connection closed mid-response",
-  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
-  CERT_HAS_EXPIRED: "TLS certificate expired",
-  DEPTH_ZERO_SELF_SIGNED_CERT: "TLS certificate not trusted",
+/** Network error codes: what to tell the user, and whether trying again could help. */
+const NETWORK_CODES: Record<string, { cause: string; transient: boolean }> = {
+  ECONNREFUSED: { cause: "connection refused", transient: true },
+  // A name that does not resolve will not resolve in 200 ms either; EAI_AGAIN is the temporary one.
+  ENOTFOUND: { cause: "host name not found", transient: false },
+  EAI_AGAIN: { cause: "DNS lookup failed", transient: true },
+  ECONNRESET: { cause: "connection reset", transient: true },
+  EPIPE: { cause: "connection reset", transient: true },
+  EHOSTUNREACH: { cause: "host unreachable", transient: true },
+  ENETUNREACH: { cause: "network unreachable", transient: true },
+  ETIMEDOUT: { cause: "connection timed out", transient: true },
+  UND_ERR_SOCKET: { cause: "connection closed mid-response", transient: true },
+  UND_ERR_CONNECT_TIMEOUT: { cause: "connection timed out", transient: true },
+  CERT_HAS_EXPIRED: { cause: "TLS certificate expired", transient: false },
+  DEPTH_ZERO_SELF_SIGNED_CERT: { cause: "TLS certificate not trusted", transient: false },
+  SELF_SIGNED_CERT_IN_CHAIN: { cause: "TLS certificate not trusted", transient: false },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { cause: "TLS certificate not trusted", transient: false },
+  ERR_TLS_CERT_ALTNAME_INVALID: { cause: "TLS certificate is for another host", transient: false },
 };
 
-function networkCause(error: unknown): string | undefined {
+function networkCause(error: unknown): { cause: string; transient: boolean } | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current && typeof current === "object"; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string" && code in NETWORK_CODES) return NETWORK_CODES[code];
     current = (current as { cause?: unknown }).cause;
   }
-  if (error instanceof TypeError && /fetch failed|terminated/i.test(error.message)) return "network error";
+  if (error instanceof TypeError && /fetch failed|terminated/i.test(error.message)) {
+    return { cause: "network error", transient: true };
+  }
   return undefined;
 }
 
@@ -81,7 +92,12 @@ function fromHttpStatus(error: HttpStatusError, ctx: ClassifyContext): Failure {
     case error.status === 429:
       return { kind: "rate_limited", retryAfterSec: parseRetryAfter(error.retryAfter) };
     case error.status === 502 || error.status === 503 || error.status === 504:
-      return { kind: "unavailable", status: error.status, url: ctx.url };
+      return {
+        kind: "unavailable",
+        status: error.status,
+        url: ctx.url,
+        retryAfterSec: parseRetryAfter(error.retryAfter),
+      };
     default:
       return {
         kind: "backend_error",
@@ -117,7 +133,10 @@ function fromConvexErrorData(data: unknown, ctx: ClassifyContext): Failure {
     case "not_found":
       return { kind: "not_found", meetingId };
     case "rate_limited":
-      return { kind: "rate_limited", retryAfterSec: typeof record.retryAfter === "number" ? Math.ceil(record.retryAfter / 1000) : undefined };
+      return {
+        kind: "rate_limited",
+        retryAfterSec: typeof record.retryAfter === "number" ? Math.ceil(record.retryAfter / 1000) : undefined,
+      };
     case "backend_validation":
       return { kind: "backend_validation", detail: message };
     default:
@@ -133,9 +152,11 @@ export function classifyBackendError(error: unknown, ctx: ClassifyContext): Fail
       : { kind: "cancelled" };
   }
   if (error instanceof HttpStatusError) return fromHttpStatus(error, ctx);
+  if (error instanceof ResponseTooLarge)
+    return { kind: "response_too_large", url: ctx.url, limitBytes: error.limitBytes };
   if (error && typeof error === "object" && "data" in error) return fromConvexErrorData(error.data, ctx);
-  const cause = networkCause(error);
-  if (cause) return { kind: "unreachable", url: ctx.url, cause };
+  const network = networkCause(error);
+  if (network) return { kind: "unreachable", url: ctx.url, ...network };
   if (error instanceof SyntaxError) return { kind: "bad_response", url: ctx.url, what: "the body is not valid JSON" };
   const message = error instanceof Error ? error.message : "";
   if (/^Invalid response:/.test(message)) {

@@ -1,14 +1,22 @@
 /**
- * Calls Connvo's Convex deployment with `ConvexHttpClient`, adding what the client lacks:
- * a deadline (it has none), the HTTP status of failures (it throws only the body text), no
- * logging to stdout (its default logger uses console.log, fatal for stdio MCP), and one client
- * per call (it is stateful: an instance must never carry one user's token into another's call).
+ * The backend client tools use. One call = one deadline (default 10 s) that covers getting the
+ * token, waiting for a request slot, every attempt and every backoff wait; an MCP cancellation
+ * ends it at once. Around the single request (attempt.ts) it adds, in order: the token's expiry
+ * check (no request with a token we know is expired), the result cache, shared calls (identical
+ * concurrent calls share one request), the concurrency cap, retries where safe, and one retry
+ * with a refreshed token after the backend rejected the token.
  */
-import { ConvexHttpClient } from "convex/browser";
-import { ToolFailure } from "../tools/failures.js";
-import { classifyBackendError, HttpStatusError } from "./classify.js";
+import { staticTokenSource, type TokenSource, tokenExpiry } from "../config/tokenSource.js";
+import { log } from "../log.js";
+import { type Failure, ToolFailure } from "../tools/failures.js";
+import { type FetchLike, queryOnce } from "./attempt.js";
+import { callKey } from "./cache.js";
+import { classifyBackendError } from "./classify.js";
+import { untilAborted } from "./clock.js";
+import { withRetries } from "./retry.js";
+import { type BackendRuntime, createBackendRuntime } from "./runtime.js";
 
-export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+export type { FetchLike } from "./attempt.js";
 
 export interface CallOptions {
   /** Aborted when the MCP client cancels the call. */
@@ -22,8 +30,13 @@ export interface ConvexBackend {
 
 export interface ConvexBackendOptions {
   url: string;
-  token: string;
-  timeoutMs: number;
+  /** A fixed token, or a source that can refresh it. */
+  token: string | TokenSource;
+  /** Shared with the provider's other backends; a private one (with defaults) when absent. */
+  runtime?: BackendRuntime;
+  /** Only used when no runtime is given. */
+  timeoutMs?: number;
+  /** Only used when no runtime is given. */
   fetch?: FetchLike;
 }
 
@@ -35,42 +48,114 @@ export class DeadlineExceeded extends Error {
   }
 }
 
-const MAX_ERROR_BODY_BYTES = 8 * 1024;
-const UDF_FAILED = 560; // Convex's status for a function that threw; the client parses its body.
-
-/** Wraps fetch so non-2xx answers keep their status and Retry-After instead of becoming bare text. */
-function statusPreservingFetch(inner: FetchLike, signal: AbortSignal): FetchLike {
-  return async (input, init) => {
-    const response = await inner(input, { ...init, signal });
-    if (response.ok || response.status === UDF_FAILED) return response;
-    const body = (await response.text()).slice(0, MAX_ERROR_BODY_BYTES);
-    throw new HttpStatusError(response.status, body, response.headers.get("retry-after") ?? undefined);
-  };
-}
+const AUTH_REJECTIONS: ReadonlySet<Failure["kind"]> = new Set(["token_expired", "token_invalid", "unauthorized"]);
 
 export function createConvexBackend(options: ConvexBackendOptions): ConvexBackend {
-  const { url, token, timeoutMs } = options;
-  const baseFetch: FetchLike = options.fetch ?? fetch;
+  const { url } = options;
+  const runtime =
+    options.runtime ??
+    createBackendRuntime({
+      limits: options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {},
+      fetch: options.fetch,
+    });
+  const tokens = typeof options.token === "string" ? staticTokenSource(options.token) : options.token;
+  const { limits, clock } = runtime;
+
+  /** Says what went wrong with the token, naming where it came from and how to refresh it. */
+  function withSource(failure: Failure): Failure {
+    return AUTH_REJECTIONS.has(failure.kind) ? ({ ...failure, source: tokens.info } as Failure) : failure;
+  }
+
+  function assertNotExpired(token: string): void {
+    const expiredAt = tokenExpiry(token);
+    const now = clock.now();
+    if (expiredAt !== undefined && expiredAt <= now) {
+      throw new ToolFailure({ kind: "token_expired_local", expiredAt, now, source: tokens.info });
+    }
+  }
+
+  function classify(error: unknown, functionPath: string, args: Record<string, unknown>): Failure {
+    if (error instanceof ToolFailure) return error.failure;
+    return classifyBackendError(error, { url, functionPath, timeoutMs: limits.timeoutMs, args });
+  }
+
+  /** One shared, retried, capped request for `token` (or the cached answer). */
+  async function sharedQuery(
+    token: string,
+    functionPath: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    deadlineAt: number,
+  ): Promise<unknown> {
+    const key = callKey(token, `${url} ${functionPath}`, args);
+    const cached = runtime.cache.get(key);
+    if (cached) return cached.value;
+    const answer = await runtime.flights.run(key, signal, deadlineAt, async (flight) => {
+      const result = await withRetries(
+        async () => {
+          const release = await runtime.limiter.acquire(flight.signal);
+          try {
+            return await queryOnce({
+              url,
+              token,
+              functionPath,
+              args,
+              signal: flight.signal,
+              fetch: runtime.fetch,
+              maxResponseBytes: limits.maxResponseBytes,
+            });
+          } finally {
+            release();
+          }
+        },
+        {
+          policy: limits.retry,
+          clock,
+          signal: flight.signal,
+          deadlineAt: flight.deadlineAt,
+          classify: (error) => classify(error, functionPath, args),
+          onRetry: (failure, attempt, delayMs) =>
+            log("info", `backend call failed (${failure.kind}); retry ${attempt} in ${delayMs} ms`),
+        },
+      );
+      runtime.cache.set(key, result.value, result.bytes);
+      return result;
+    });
+    return answer.value;
+  }
+
   return {
     url,
     async query(functionPath, args, callOptions = {}) {
+      const deadlineAt = clock.now() + limits.timeoutMs;
       const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(timeoutMs)), timeoutMs);
+      const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(limits.timeoutMs)), limits.timeoutMs);
       const signal = callOptions.signal ? AbortSignal.any([deadline.signal, callOptions.signal]) : deadline.signal;
       try {
         signal.throwIfAborted();
-        const client = new ConvexHttpClient(url, {
-          logger: false,
-          skipConvexDeploymentUrlCheck: true,
-          fetch: statusPreservingFetch(baseFetch, signal),
-        });
-        client.setAuth(token);
-        // A function path string is a valid reference at runtime; the typed API is for codegen users.
-        return await client.query(functionPath as never, args as never);
+        const token = await untilAborted(tokens.get(), signal);
+        assertNotExpired(token);
+        try {
+          return await sharedQuery(token, functionPath, args, signal, deadlineAt);
+        } catch (error) {
+          if (signal.aborted || !(error instanceof ToolFailure) || !AUTH_REJECTIONS.has(error.failure.kind))
+            throw error;
+          // Rejected: a refreshing source gets one chance to offer a newer token, then one retry.
+          const fresh = await untilAborted(tokens.afterRejection(token), signal);
+          if (fresh === undefined || fresh === token) throw error;
+          assertNotExpired(fresh);
+          return await sharedQuery(fresh, functionPath, args, signal, deadlineAt);
+        }
       } catch (error) {
-        throw new ToolFailure(
-          classifyBackendError(error, { url, functionPath, timeoutMs, args, aborted: signal.aborted ? signal.reason : undefined }),
-        );
+        if (signal.aborted) {
+          const reason = signal.reason as { name?: string } | undefined;
+          throw new ToolFailure(
+            reason?.name === "DeadlineExceeded"
+              ? { kind: "timeout", url, timeoutMs: limits.timeoutMs }
+              : { kind: "cancelled" },
+          );
+        }
+        throw new ToolFailure(withSource(classify(error, functionPath, args)));
       } finally {
         clearTimeout(timer);
       }

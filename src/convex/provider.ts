@@ -1,27 +1,77 @@
 /**
- * Chooses a backend client per caller. Today every caller uses the server's configured token;
- * the caller identity is already threaded through so that per-user sign-in can later pick the
- * user's own credentials here without touching any tool.
+ * Chooses a backend client per caller. Local (stdio) and shared-secret callers use the server's
+ * configured token source; an HTTP user who signed in brings their own token. All backends from
+ * one provider share one runtime (concurrency cap, shared calls, cache), so the cap holds for the
+ * whole server; every shared structure is keyed by a token hash, which keeps users apart.
  */
-import type { ServerConfig } from "../config/config.js";
+import type { ServerConfig, TokenSetting } from "../config/config.js";
+import { commandTokenSource } from "../config/tokenCommand.js";
+import { fileTokenSource } from "../config/tokenFile.js";
+import { staticTokenSource, type TokenSource } from "../config/tokenSource.js";
+import { log } from "../log.js";
 import type { CallerIdentity } from "../server.js";
 import { ToolFailure } from "../tools/failures.js";
 import { type ConvexBackend, createConvexBackend, type FetchLike } from "./client.js";
+import type { Clock } from "./clock.js";
+import { DEFAULT_RETRY_POLICY } from "./retry.js";
+import { type BackendRuntime, createBackendRuntime } from "./runtime.js";
+
+export interface BackendProviderOptions {
+  fetch?: FetchLike;
+  clock?: Clock;
+  /** Backoff base for retries (tests use a small one); the policy's default otherwise. */
+  retryBaseDelayMs?: number;
+}
+
+export function createTokenSource(setting: TokenSetting): TokenSource {
+  switch (setting.kind) {
+    case "env":
+      return staticTokenSource(setting.token, { kind: "env" });
+    case "file":
+      return fileTokenSource(setting.path);
+    case "command":
+      return commandTokenSource(setting.command, { timeoutMs: setting.timeoutMs });
+  }
+}
+
+export function runtimeFor(config: ServerConfig, options: BackendProviderOptions = {}): BackendRuntime {
+  const { backend } = config;
+  return createBackendRuntime({
+    fetch: options.fetch,
+    clock: options.clock,
+    limits: {
+      timeoutMs: config.timeoutMs,
+      maxConcurrency: backend.maxConcurrency,
+      cacheTtlMs: backend.cacheTtlMs,
+      maxResponseBytes: backend.maxResponseBytes,
+      retry: {
+        ...DEFAULT_RETRY_POLICY,
+        maxAttempts: backend.maxRetries + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
+      },
+    },
+  });
+}
 
 export function createBackendProvider(
   config: ServerConfig,
-  options: { fetch?: FetchLike } = {},
+  options: BackendProviderOptions = {},
 ): (caller: CallerIdentity) => ConvexBackend {
-  const { target, token } = config;
-  if (config.problems.length > 0 || !target || !token) {
+  const { target, tokenSetting } = config;
+  if (config.problems.length > 0 || !target || !tokenSetting) {
     const problems = config.problems;
     return () => {
       throw new ToolFailure({ kind: "config", problems });
     };
   }
-  const shared = createConvexBackend({ url: target.url, token, timeoutMs: config.timeoutMs, fetch: options.fetch });
+  if (config.ignoredTokenVariables.length > 0) {
+    const used = { env: "CONNVO_TOKEN", file: "CONNVO_TOKEN_FILE", command: "CONNVO_TOKEN_COMMAND" }[tokenSetting.kind];
+    log("info", `token from ${used}; also set but not used: ${config.ignoredTokenVariables.join(", ")}`);
+  }
+  const runtime = runtimeFor(config, options);
+  const shared = createConvexBackend({ url: target.url, token: createTokenSource(tokenSetting), runtime });
   return (caller) =>
     caller.kind === "user"
-      ? createConvexBackend({ url: target.url, token: caller.token, timeoutMs: config.timeoutMs, fetch: options.fetch })
+      ? createConvexBackend({ url: target.url, token: staticTokenSource(caller.token, { kind: "caller" }), runtime })
       : shared;
 }

@@ -4,21 +4,36 @@
  * fixed, actionable wording an agent sees. Backend-supplied text is never passed through raw.
  */
 import type { ConfigProblem } from "../config/config.js";
+import type { TokenSourceInfo } from "../config/tokenSource.js";
 import { redact } from "../log.js";
 import { sanitizeText } from "../summary/sanitize.js";
 
 export type Failure =
   | { kind: "config"; problems: ConfigProblem[] }
   | { kind: "invalid_meeting_id"; reason: string }
-  | { kind: "token_expired"; detail?: string }
-  | { kind: "token_invalid"; detail?: string }
-  | { kind: "unauthorized" }
+  | { kind: "token_expired"; detail?: string; source?: TokenSourceInfo }
+  | { kind: "token_invalid"; detail?: string; source?: TokenSourceInfo }
+  | { kind: "unauthorized"; source?: TokenSourceInfo }
+  /** Our own check of the JWT's `exp`, before any request. */
+  | { kind: "token_expired_local"; expiredAt: number; now: number; source: TokenSourceInfo }
+  | { kind: "token_file"; path: string; problem: TokenFileProblem; code?: string }
+  | {
+      kind: "token_command";
+      problem: TokenCommandProblem;
+      exitCode?: number;
+      signal?: string;
+      stderr?: string;
+      timeoutMs?: number;
+      code?: string;
+    }
   | { kind: "forbidden"; meetingId: string }
   | { kind: "not_found"; meetingId: string }
-  | { kind: "rate_limited"; retryAfterSec?: number }
+  | { kind: "rate_limited"; retryAfterSec?: number; attempts?: number }
   | { kind: "backend_validation"; detail?: string }
-  | { kind: "unavailable"; status: number; url: string }
-  | { kind: "unreachable"; url: string; cause: string }
+  | { kind: "unavailable"; status: number; url: string; retryAfterSec?: number; attempts?: number }
+  /** `transient`: worth retrying (refused, reset, ...), unlike a name that does not resolve. */
+  | { kind: "unreachable"; url: string; cause: string; transient?: boolean; attempts?: number }
+  | { kind: "response_too_large"; url: string; limitBytes: number }
   | { kind: "timeout"; url: string; timeoutMs: number }
   | { kind: "cancelled" }
   | { kind: "bad_response"; url: string; what: string }
@@ -27,6 +42,8 @@ export type Failure =
   | { kind: "internal" };
 
 export type FailureKind = Failure["kind"];
+export type TokenFileProblem = "missing" | "unreadable" | "not_a_file" | "empty" | "too_large" | "not_a_token";
+export type TokenCommandProblem = "failed" | "killed" | "timeout" | "empty" | "not_a_token" | "spawn";
 
 export class ToolFailure extends Error {
   constructor(readonly failure: Failure) {
@@ -41,7 +58,88 @@ function quoted(text: string | undefined, max = 160): string {
 }
 
 const REFRESH_TOKEN =
-  "Sign in to Connvo again to get a fresh access token, put it in CONNVO_TOKEN in the MCP server's configuration, and restart the server.";
+  "Sign in to Connvo again to get a fresh access token, put it in CONNVO_TOKEN in the MCP server's configuration, and restart the server (or set CONNVO_TOKEN_COMMAND to a command that prints a fresh token, so connvo-mcp refreshes it itself).";
+
+/** How to get a working token, for the source the rejected one came from. */
+function refreshAdvice(source: TokenSourceInfo | undefined): string {
+  switch (source?.kind) {
+    case undefined:
+    case "env":
+      return REFRESH_TOKEN;
+    case "file":
+      return `Write a fresh access token to ${pathText(source.path)} (CONNVO_TOKEN_FILE); connvo-mcp re-reads the file when it changes, no restart needed. If a helper keeps that file up to date, check that it is still running.`;
+    case "command":
+      return "connvo-mcp gets tokens by running CONNVO_TOKEN_COMMAND (run again after a rejection, then the call is retried once). Run the command yourself in a terminal and check that it prints a current Connvo access token for this deployment; you may need to sign in again in the tool it uses.";
+    case "caller":
+      return "The token is the one this request was sent with: sign in to Connvo again in the MCP client (or let it refresh its token) and retry.";
+  }
+}
+
+function sourceName(source: TokenSourceInfo): string {
+  switch (source.kind) {
+    case "env":
+      return "CONNVO_TOKEN";
+    case "file":
+      return `CONNVO_TOKEN_FILE (${pathText(source.path)})`;
+    case "command":
+      return "CONNVO_TOKEN_COMMAND";
+    case "caller":
+      return "this request";
+  }
+}
+
+/** A configured path: shown so the user can find the file, but bounded and single-line. */
+const pathText = (path: string) => sanitizeText(path, 200);
+
+/** "42 s", "5 min", "3 h", "2 days": how long ago, roughly. */
+function roughDuration(ms: number): string {
+  const sec = Math.max(0, Math.round(ms / 1000));
+  if (sec < 90) return `${sec} s`;
+  if (sec < 90 * 60) return `${Math.round(sec / 60)} min`;
+  if (sec < 48 * 3600) return `${Math.round(sec / 3600)} h`;
+  return `${Math.round(sec / 86400)} days`;
+}
+
+/** Said when retries were made, so an agent knows an immediate retry is unlikely to help. */
+const attemptsNote = (attempts: number | undefined) =>
+  attempts !== undefined && attempts > 1 ? ` connvo-mcp tried ${attempts} times before giving up.` : "";
+
+const TOKEN_FILE_PROBLEMS: Record<TokenFileProblem, (path: string, code?: string) => string> = {
+  missing: (p) =>
+    `CONNVO_TOKEN_FILE points at ${p}, which does not exist. Create it with your Connvo access token (the WorkOS-issued JWT) as its only content, or fix the path; connvo-mcp reads it on use, no restart needed.`,
+  unreadable: (p, code) =>
+    `connvo-mcp cannot read CONNVO_TOKEN_FILE ${p}${code ? ` (${sanitizeText(code, 20)})` : ""}. Make it readable by the user the MCP server runs as.`,
+  not_a_file: (p) =>
+    `CONNVO_TOKEN_FILE ${p} is not a regular file. Point CONNVO_TOKEN_FILE at the file that holds the access token.`,
+  empty: (p) =>
+    `CONNVO_TOKEN_FILE ${p} is empty. Write your Connvo access token (the WorkOS-issued JWT) into it; no restart needed.`,
+  too_large: (p) =>
+    `CONNVO_TOKEN_FILE ${p} is too large to be an access token. Point CONNVO_TOKEN_FILE at a file that contains only the token.`,
+  not_a_token: (p) =>
+    `CONNVO_TOKEN_FILE ${p} contains more than one word or line. It must contain only the access token (a single line; a leading "Bearer " is fine).`,
+};
+
+function tokenCommandMessage(f: Extract<Failure, { kind: "token_command" }>): string {
+  const stderr = f.stderr ? ` Its error output: "${sanitizeText(redact(f.stderr), 300)}".` : "";
+  switch (f.problem) {
+    case "failed":
+      return `CONNVO_TOKEN_COMMAND failed (exit code ${f.exitCode ?? "unknown"}), so connvo-mcp has no access token to send.${stderr} Run the command yourself in a terminal to see what it needs (often: sign in again), or fix CONNVO_TOKEN_COMMAND.`;
+    case "killed":
+      return `CONNVO_TOKEN_COMMAND was killed by signal ${sanitizeText(f.signal ?? "unknown", 20)} before printing a token.${stderr} Run the command yourself in a terminal to check it.`;
+    case "timeout":
+      return `CONNVO_TOKEN_COMMAND did not finish within ${(f.timeoutMs ?? 0) / 1000} s and was stopped.${stderr} It must print a token without waiting for input; check it in a terminal, or raise CONNVO_TOKEN_COMMAND_TIMEOUT_MS.`;
+    case "empty":
+      return `CONNVO_TOKEN_COMMAND succeeded but printed nothing on stdout.${stderr} It must print only the access token, as \`gh auth token\` does.`;
+    case "not_a_token":
+      return `CONNVO_TOKEN_COMMAND printed more than one word or line on stdout. It must print only the access token (progress and messages belong on stderr).`;
+    case "spawn":
+      return `connvo-mcp could not start CONNVO_TOKEN_COMMAND with /bin/sh${f.code ? ` (${sanitizeText(f.code, 20)})` : ""}. Check that /bin/sh exists and the command is correct.`;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${+(bytes / (1024 * 1024)).toFixed(1)} MB` : `${+(bytes / 1024).toFixed(1)} KB`;
+}
 
 export function failureMessage(f: Failure): string {
   switch (f.kind) {
@@ -50,25 +148,33 @@ export function failureMessage(f: Failure): string {
     case "invalid_meeting_id":
       return `meetingId is not a Connvo meeting ID: it ${f.reason}. A meeting ID is a Convex document ID from the "meetings" table: 31-37 lowercase letters and digits (no i, l, o or u), for example as found in a Connvo meeting URL. No request was sent.`;
     case "token_expired":
-      return `Connvo rejected the access token because it has expired${f.detail ? ` (${sanitizeText(f.detail, 80)})` : ""}. ${REFRESH_TOKEN}`;
+      return `Connvo rejected the access token because it has expired${f.detail ? ` (${sanitizeText(f.detail, 80)})` : ""}. ${refreshAdvice(f.source)}`;
     case "token_invalid":
-      return `Connvo could not validate the access token${quoted(f.detail)}. Check that CONNVO_TOKEN holds the whole Connvo (WorkOS-issued) JWT for this deployment. ${REFRESH_TOKEN}`;
+      return `Connvo could not validate the access token${quoted(f.detail)}. Check that ${f.source ? sourceName(f.source) : "CONNVO_TOKEN"} gives the whole Connvo (WorkOS-issued) JWT for this deployment. ${refreshAdvice(f.source)}`;
     case "unauthorized":
-      return `Connvo did not recognise a signed-in user for this call. Set CONNVO_TOKEN to your Connvo access token. ${REFRESH_TOKEN}`;
+      return `Connvo did not recognise a signed-in user for this call. Check that ${f.source ? sourceName(f.source) : "CONNVO_TOKEN"} gives your Connvo access token. ${refreshAdvice(f.source)}`;
+    case "token_expired_local":
+      return `The Connvo access token from ${sourceName(f.source)} expired at ${new Date(f.expiredAt).toISOString()} (${roughDuration(f.now - f.expiredAt)} ago), so no request was sent. ${refreshAdvice(f.source)}`;
+    case "token_file":
+      return (TOKEN_FILE_PROBLEMS[f.problem] ?? TOKEN_FILE_PROBLEMS.unreadable)(pathText(f.path), f.code);
+    case "token_command":
+      return tokenCommandMessage(f);
     case "forbidden":
       return `The signed-in Connvo user is not a participant of meeting ${f.meetingId}, so Connvo will not show its sessions. Ask the meeting's organiser to add the user, or use a token of a participant.`;
     case "not_found":
       return `No meeting ${f.meetingId} exists on this Connvo deployment. Check the meeting ID and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment the meeting lives on.`;
     case "rate_limited":
-      return `Connvo is rate limiting requests right now. Wait ${f.retryAfterSec !== undefined ? `${f.retryAfterSec} s` : "a few seconds"} before calling again, and avoid calling in a tight loop.`;
+      return `Connvo is rate limiting requests right now. Wait ${f.retryAfterSec !== undefined ? `${f.retryAfterSec} s` : "a few seconds"} before calling again, and avoid calling in a tight loop.${attemptsNote(f.attempts)}`;
     case "backend_validation":
       return `Connvo rejected the arguments${quoted(f.detail)}. Check that meetingId is the ID of a meeting (table "meetings"), not of a user or a session.`;
     case "unavailable":
-      return `Connvo's backend at ${f.url} is temporarily unavailable (HTTP ${f.status}). Try again in a little while.`;
+      return `Connvo's backend at ${f.url} is temporarily unavailable (HTTP ${f.status}). Try again ${f.retryAfterSec !== undefined ? `in ${f.retryAfterSec} s` : "in a little while"}.${attemptsNote(f.attempts)}`;
     case "unreachable":
-      return `Could not reach Connvo's backend at ${f.url} (${f.cause}). Check the network connection and that CONNVO_DEPLOYMENT or CONNVO_CONVEX_URL names a deployment that exists.`;
+      return `Could not reach Connvo's backend at ${f.url} (${f.cause}). Check the network connection and that CONNVO_DEPLOYMENT or CONNVO_CONVEX_URL names a deployment that exists.${attemptsNote(f.attempts)}`;
+    case "response_too_large":
+      return `Connvo's backend at ${f.url} sent an answer larger than ${formatBytes(f.limitBytes)}, the limit set by CONNVO_MAX_RESPONSE_BYTES, so connvo-mcp stopped reading it. If the meeting really is that large, raise CONNVO_MAX_RESPONSE_BYTES; otherwise report it to Connvo.`;
     case "timeout":
-      return `Connvo's backend at ${f.url} did not answer within ${f.timeoutMs / 1000} s, so the call was abandoned. Try again; if it keeps happening, the deployment may be overloaded (CONNVO_TIMEOUT_MS sets the deadline).`;
+      return `Connvo's backend at ${f.url} did not answer within ${f.timeoutMs / 1000} s, so the call was abandoned (the deadline covers retries and waiting for a free request slot). Try again; if it keeps happening, the deployment may be overloaded (CONNVO_TIMEOUT_MS sets the deadline).`;
     case "cancelled":
       return "The call was cancelled before Connvo answered.";
     case "bad_response":

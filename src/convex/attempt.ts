@@ -1,0 +1,69 @@
+/**
+ * One request to the deployment with `ConvexHttpClient`, adding what the client lacks: abortion
+ * (it takes no signal), the HTTP status of failures (it throws only the body text), a size limit
+ * on the answer (it buffers whatever comes), and no logging to stdout (its default logger uses
+ * console.log, fatal for stdio MCP). A client per request, because it is stateful: an instance
+ * must never carry one user's token into another's call.
+ */
+import { ConvexHttpClient } from "convex/browser";
+import { readBodyLimited } from "./bodyLimit.js";
+import { HttpStatusError } from "./classify.js";
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+const MAX_ERROR_BODY_BYTES = 8 * 1024;
+const UDF_FAILED = 560; // Convex's status for a function that threw; the client parses its body.
+
+export interface QueryRequest {
+  url: string;
+  token: string;
+  functionPath: string;
+  args: Record<string, unknown>;
+  signal: AbortSignal;
+  fetch: FetchLike;
+  maxResponseBytes: number;
+}
+
+export interface Answer {
+  value: unknown;
+  /** Size of the body it was parsed from (the cache budgets memory with it). */
+  bytes: number;
+}
+
+/**
+ * Wraps fetch: every request gets `signal`; a non-2xx answer becomes an HttpStatusError with its
+ * status and Retry-After; a successful body is read here, within the size limit, before the
+ * client parses it.
+ */
+function guardedFetch(
+  inner: FetchLike,
+  signal: AbortSignal,
+  maxBytes: number,
+  onBody: (bytes: number) => void,
+): FetchLike {
+  return async (input, init) => {
+    const response = await inner(input, { ...init, signal });
+    if (!response.ok && response.status !== UDF_FAILED) {
+      const body = new TextDecoder().decode(await readBodyLimited(response, MAX_ERROR_BODY_BYTES, true));
+      throw new HttpStatusError(response.status, body, response.headers.get("retry-after") ?? undefined);
+    }
+    const body = await readBodyLimited(response, maxBytes);
+    onBody(body.byteLength);
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+export async function queryOnce(request: QueryRequest): Promise<Answer> {
+  let bytes = 0;
+  const client = new ConvexHttpClient(request.url, {
+    logger: false,
+    skipConvexDeploymentUrlCheck: true,
+    fetch: guardedFetch(request.fetch, request.signal, request.maxResponseBytes, (n) => {
+      bytes = n;
+    }),
+  });
+  client.setAuth(request.token);
+  // A function path string is a valid reference at runtime; the typed API is for codegen users.
+  const value: unknown = await client.query(request.functionPath as never, request.args as never);
+  return { value, bytes };
+}

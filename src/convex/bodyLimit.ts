@@ -1,0 +1,56 @@
+/**
+ * Reads a response body with a byte limit while it streams, so a hostile or broken backend cannot
+ * make the server buffer (and then JSON-parse) an unbounded answer.
+ */
+
+/** Thrown when an answer is larger than the configured limit. */
+export class ResponseTooLarge extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`response body exceeds ${limitBytes} bytes`);
+    this.name = "ResponseTooLarge";
+  }
+}
+
+/**
+ * The body as bytes, at most `limit` of them. Past the limit: with `truncate` the first `limit`
+ * bytes (for error texts), otherwise ResponseTooLarge. Either way the rest is not downloaded.
+ */
+export async function readBodyLimited(
+  response: Response,
+  limit: number,
+  truncate = false,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(response.headers.get("content-length"));
+  if (!truncate && Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw new ResponseTooLarge(limit);
+  }
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.byteLength > limit) {
+        if (!truncate) throw new ResponseTooLarge(limit);
+        chunks.push(value.subarray(0, limit - size));
+        size = limit;
+        break;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    // Stops the download of whatever is left (no-op when the stream already ended).
+    reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
