@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DemoDeployment, type DemoFault, startDemoDeployment } from "../src/demo/deployment.js";
 import { DEMO_MEETINGS, DEMO_TOKEN_CLAIMS, meetingIdFor } from "../src/demo/seed.js";
 import { type ActiveSessionsSummary, activeSessionsSummarySchema } from "../src/summary/schema.js";
+import { expectToolError as expectError, resultText as text } from "./helpers/results.js";
 import { impureStdoutLines, type SpawnedServer, spawnStdioServer } from "./helpers/stdioServer.js";
 
 const TIMEOUT_MS = 1500;
@@ -40,13 +41,6 @@ const call = async (args: Record<string, unknown>, s: SpawnedServer = server) =>
   results.push(result);
   return result;
 };
-const text = (result: CallToolResult) => result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-
-function expectError(result: CallToolResult, pattern: RegExp) {
-  expect(result.isError, text(result)).toBe(true);
-  expect(result.structuredContent).toBeUndefined();
-  expect(text(result)).toMatch(pattern);
-}
 
 async function expectHealthyCallWorks(s: SpawnedServer = server) {
   const result = await call({ meetingId: HEALTHY }, s);

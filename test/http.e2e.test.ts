@@ -17,6 +17,7 @@ import {
   MODERN_VERSION,
   spawnHttpServer,
 } from "./helpers/httpServer.js";
+import { expectToolError as expectError, resultText as text } from "./helpers/results.js";
 
 // The demo deployment only takes JWT-shaped tokens with its claims; the signature is the canary.
 const CANARY_SIGNATURE = `canary${randomBytes(12).toString("hex")}`;
@@ -57,14 +58,6 @@ async function call(client: Client, args: Record<string, unknown>): Promise<Call
   const result = (await client.callTool({ name: "get_active_sessions", arguments: args })) as CallToolResult;
   results.push(result);
   return result;
-}
-
-const text = (result: CallToolResult) => result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-
-function expectError(result: CallToolResult, pattern: RegExp) {
-  expect(result.isError, text(result)).toBe(true);
-  expect(result.structuredContent).toBeUndefined();
-  expect(text(result)).toMatch(pattern);
 }
 
 beforeAll(async () => {

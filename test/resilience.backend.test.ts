@@ -9,7 +9,7 @@ import type { ConvexBackend } from "../src/convex/client.js";
 import { createBackendProvider } from "../src/convex/provider.js";
 import { type DemoDeployment, type DemoFault, FUNCTION_PATH, startDemoDeployment } from "../src/demo/deployment.js";
 import { DEMO_MEETINGS, DEMO_TOKEN_CLAIMS } from "../src/demo/seed.js";
-import { type Failure, ToolFailure } from "../src/tools/failures.js";
+import { failureOf } from "./helpers/results.js";
 
 let demo: DemoDeployment;
 beforeAll(async () => {
@@ -37,15 +37,6 @@ function localBackend(env: Record<string, string> = {}, token = demo.token): Con
 
 const query = (backend: ConvexBackend, meetingId = HEALTHY, signal?: AbortSignal) =>
   backend.query(FUNCTION_PATH, { meetingId }, { signal });
-
-async function failureOf(promise: Promise<unknown>): Promise<Failure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ToolFailure);
-  return (error as ToolFailure).failure;
-}
 
 const inject = (fault: DemoFault) => demo.injectFault(fault);
 const elapsed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {

@@ -11,6 +11,7 @@ import { DEMO_MEETINGS, DEMO_MISSING_MEETING_ID, DEMO_USER_ID } from "../src/dem
 import { GET_ACTIVE_SESSIONS_OPERATION } from "../src/openapi/generated.js";
 import { activeSessionsSummarySchema } from "../src/summary/schema.js";
 import { CLI } from "./helpers/paths.js";
+import { expectToolError as expectError, resultText as text } from "./helpers/results.js";
 import { type SpawnedServer, spawnStdioServer } from "./helpers/stdioServer.js";
 
 const TIMEOUT_MS = 1500;
@@ -28,13 +29,6 @@ let server: SpawnedServer;
 
 const call = (args: Record<string, unknown>, s: SpawnedServer = server) =>
   s.client.callTool({ name: "get_active_sessions", arguments: args }) as Promise<CallToolResult>;
-const text = (result: CallToolResult) => result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-
-function expectError(result: CallToolResult, pattern: RegExp) {
-  expect(result.isError, text(result)).toBe(true);
-  expect(result.structuredContent).toBeUndefined();
-  expect(text(result)).toMatch(pattern);
-}
 
 async function expectHealthyCallWorks(s: SpawnedServer = server) {
   const result = await call({ meetingId: DEMO_MEETINGS.healthy.id }, s);

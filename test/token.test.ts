@@ -16,7 +16,8 @@ import { createBackendProvider } from "../src/convex/provider.js";
 import { type DemoDeployment, FUNCTION_PATH, startDemoDeployment } from "../src/demo/deployment.js";
 import { DEMO_MEETINGS, DEMO_TOKEN_CLAIMS } from "../src/demo/seed.js";
 import { redact } from "../src/log.js";
-import { type Failure, failureMessage, ToolFailure } from "../src/tools/failures.js";
+import { type Failure, failureMessage } from "../src/tools/failures.js";
+import { failureOf } from "./helpers/results.js";
 
 let dir: string;
 let demo: DemoDeployment;
@@ -41,15 +42,6 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 function jwt(expSec: number, nonce = `n${++counter}`): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
   return `${part({ alg: "none", typ: "JWT" })}.${part({ ...DEMO_TOKEN_CLAIMS, exp: expSec, jti: nonce })}.sig`;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Failure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ToolFailure);
-  return (error as ToolFailure).failure;
 }
 
 describe("precedence and settings", () => {
