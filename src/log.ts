@@ -31,5 +31,5 @@ export function setLogLevel(level: LogLevel): void {
 export function log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
   if (order[level] < threshold) return;
   const extra = fields ? ` ${JSON.stringify(fields)}` : "";
-  process.stderr.write(redact(`connvo-mcp ${level}: ${message}${extra}`) + "\n");
+  process.stderr.write(`${redact(`connvo-mcp ${level}: ${message}${extra}`)}\n`);
 }
