@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ConnectionQuality, SessionRow, SessionState } from "../src/convex/types.js";
 import { type ActiveSessionsSummary, activeSessionsSummarySchema } from "../src/summary/schema.js";
 import { formatDuration, MAX_SESSION_ROWS_PER_PERSON, summarizeSessions } from "../src/summary/summarize.js";
+import { makeSessions } from "../src/demo/seed.js";
 
 const NOW = Date.UTC(2025, 10, 27, 10, 0, 0);
 const MIN = 60_000;
@@ -531,5 +532,22 @@ describe("properties", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("counts are whole numbers (the output schema advertises them as plain numbers)", () => {
+  it("every count and duration is a non-negative integer", () => {
+    const now = Date.parse("2026-11-27T10:00:00Z");
+    const rows = makeSessions(300, now);
+    const summary = summarizeSessions(rows, { meetingId: "m", now, format: "detailed", limit: 200 });
+    expect(summary.participants).toHaveLength(200);
+    const numbers: number[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "number") numbers.push(v);
+      else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
+    };
+    walk(summary);
+    expect(numbers.length).toBeGreaterThan(200);
+    expect(numbers.every((n) => Number.isInteger(n) && n >= 0)).toBe(true);
   });
 });
