@@ -128,9 +128,15 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
     url,
     async query(functionPath, args, callOptions = {}) {
       const deadlineAt = clock.now() + limits.timeoutMs;
+      // One controller carries both the deadline and the client's cancellation. Linked by hand:
+      // Node 20's AbortSignal.any costs ~30 µs per call and keeps its sources alive until GC.
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(limits.timeoutMs)), limits.timeoutMs);
-      const signal = callOptions.signal ? AbortSignal.any([deadline.signal, callOptions.signal]) : deadline.signal;
+      const cancel = callOptions.signal;
+      const onCancel = () => deadline.abort(cancel?.reason);
+      if (cancel?.aborted) onCancel();
+      else cancel?.addEventListener("abort", onCancel, { once: true });
+      const signal = deadline.signal;
       try {
         signal.throwIfAborted();
         const token = await untilAborted(tokens.get(), signal);
@@ -158,6 +164,7 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
         throw new ToolFailure(withSource(classify(error, functionPath, args)));
       } finally {
         clearTimeout(timer);
+        cancel?.removeEventListener("abort", onCancel);
       }
     },
   };
