@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ConnectionQuality, SessionRow, SessionState } from "../src/convex/types.js";
+import { makeSessions } from "../src/demo/seed.js";
 import { type ActiveSessionsSummary, activeSessionsSummarySchema } from "../src/summary/schema.js";
 import { formatDuration, MAX_SESSION_ROWS_PER_PERSON, summarizeSessions } from "../src/summary/summarize.js";
-import { makeSessions } from "../src/demo/seed.js";
 
 const NOW = Date.UTC(2025, 10, 27, 10, 0, 0);
 const MIN = 60_000;
