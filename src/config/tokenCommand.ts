@@ -6,11 +6,15 @@
  * not prompt), it runs in its own process group so a timeout can kill whatever it started, and
  * its stdout is registered as a secret before anything about the run is reported.
  */
-import { spawn } from "node:child_process";
+import type { spawn as Spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { log, registerSecret } from "../log.js";
 import { type Failure, ToolFailure } from "../tools/failures.js";
 import { normalizeToken } from "./config.js";
 import { type TokenSource, tokenExpiry } from "./tokenSource.js";
+
+// node:child_process takes ~6 ms to load; only CONNVO_TOKEN_COMMAND users need it, so load it then.
+const lazyRequire = createRequire(import.meta.url);
 
 export interface CommandTokenSourceOptions {
   timeoutMs: number;
@@ -57,6 +61,7 @@ function runCommand(command: string, shell: string, timeoutMs: number): Promise<
         child.kill("SIGKILL");
       }
     };
+    const { spawn } = lazyRequire("node:child_process") as { spawn: typeof Spawn };
     const child = spawn(shell, ["-c", command], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,

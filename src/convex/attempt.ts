@@ -42,10 +42,19 @@ function guardedFetch(
   onBody: (bytes: number) => void,
 ): FetchLike {
   return async (input, init) => {
-    const response = await inner(input, { ...init, signal });
+    // redirect "error": a deployment never redirects, a bearer token should not follow one, and
+    // undici clones every request (teeing its body) unless redirects are errors.
+    const response = await inner(input, { ...init, signal, redirect: "error" });
     if (!response.ok && response.status !== UDF_FAILED) {
       const body = new TextDecoder().decode(await readBodyLimited(response, MAX_ERROR_BODY_BYTES, true));
       throw new HttpStatusError(response.status, body, response.headers.get("retry-after") ?? undefined);
+    }
+    // A declared length within the limit is enforced by the HTTP parser itself: hand the response
+    // over as it is instead of reading it here and wrapping the bytes in a second Response.
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
+      onBody(declared);
+      return response;
     }
     const body = await readBodyLimited(response, maxBytes);
     onBody(body.byteLength);

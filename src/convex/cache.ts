@@ -4,7 +4,11 @@
  * successful answers are stored. Memory is bounded by entry count and by the response bytes each
  * entry came from.
  */
-import { createHash } from "node:crypto";
+import type { createHash as CreateHash } from "node:crypto";
+import { createRequire } from "node:module";
+
+// node:crypto takes ~7 ms to load; load it on the first call instead of at every start.
+const lazyRequire = createRequire(import.meta.url);
 
 /** JSON with object keys sorted, so {a,b} and {b,a} are the same call. */
 export function stableStringify(value: unknown): string {
@@ -17,9 +21,16 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
+/** The last token's hash: a server uses one token (or a few), so hash it once, not on every call. */
+let lastToken: { token: string; hash: string } | undefined;
+
 /** Identifies "the same call": same token (hashed, never stored), same function, same arguments. */
 export function callKey(token: string, functionPath: string, args: Record<string, unknown>): string {
-  const tokenHash = createHash("sha256").update(token).digest("base64url");
+  if (lastToken?.token !== token) {
+    const { createHash } = lazyRequire("node:crypto") as { createHash: typeof CreateHash };
+    lastToken = { token, hash: createHash("sha256").update(token).digest("base64url") };
+  }
+  const tokenHash = lastToken.hash;
   return `${tokenHash}\u0000${functionPath}\u0000${stableStringify(args)}`;
 }
 

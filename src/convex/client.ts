@@ -66,8 +66,11 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
     return AUTH_REJECTIONS.has(failure.kind) ? ({ ...failure, source: tokens.info } as Failure) : failure;
   }
 
+  // The token rarely changes; decode its expiry once per token, not once per call.
+  let expiryOf: { token: string; expiredAt: number | undefined } | undefined;
   function assertNotExpired(token: string): void {
-    const expiredAt = tokenExpiry(token);
+    if (expiryOf?.token !== token) expiryOf = { token, expiredAt: tokenExpiry(token) };
+    const expiredAt = expiryOf.expiredAt;
     const now = clock.now();
     if (expiredAt !== undefined && expiredAt <= now) {
       throw new ToolFailure({ kind: "token_expired_local", expiredAt, now, source: tokens.info });

@@ -54,6 +54,12 @@ function scanLimit(maxLen: number): number {
 }
 
 /**
+ * Strings the slow path below would return unchanged: printable ASCII, no leading/trailing or
+ * doubled space, no leading markdown character, no backtick, no "](". Most ids and many names.
+ */
+const ALREADY_SAFE = /^(?![ #>`|~=*+-])(?!.*(?: {2}|`|\]\())[\x20-\x7e]*[\x21-\x7e]$/;
+
+/**
  * Makes an untrusted value safe to show as a short single-line label.
  * Non-strings become "". The result has at most `maxLen` code points, is NFC-normalised,
  * has no control/format/invisible characters, no line breaks, no leading markdown syntax, no
@@ -62,6 +68,7 @@ function scanLimit(maxLen: number): number {
 export function sanitizeText(s: unknown, maxLen: number = DEFAULT_MAX_LEN): string {
   if (typeof s !== "string" || s.length === 0) return "";
   const cap = Number.isFinite(maxLen) ? Math.max(1, Math.floor(maxLen)) : DEFAULT_MAX_LEN;
+  if (s.length <= cap && ALREADY_SAFE.test(s)) return s;
 
   const limit = scanLimit(cap);
   let truncated = s.length > limit;
