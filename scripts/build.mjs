@@ -13,6 +13,7 @@
 // - the MCP SDK's JSON Schema validator (AJV, about 270 KB executed at import) loaded on its first
 //   use instead of at startup: the SDK only needs it for elicitation and JSON-Schema tool inputs,
 //   which this server does not use; if that changes it still works, it just loads then.
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -110,6 +111,8 @@ export const bundleOptions = {
 };
 
 export function buildCli() {
+  // Chunk names carry content hashes: start empty so chunks of older builds don't pile up.
+  rmSync(fromRoot("dist"), { recursive: true, force: true });
   return build({
     ...bundleOptions,
     entryPoints: { cli: "src/cli.ts" },
