@@ -19,7 +19,10 @@ describe("client configuration", () => {
   });
 
   it("npm run mcp-config prints an entry for this clone that a real client can start", async () => {
-    const printed = execFileSync(process.execPath, ["scripts/mcp-config.mjs", "--demo"], { cwd: ROOT, encoding: "utf8" });
+    const printed = execFileSync(process.execPath, ["scripts/mcp-config.mjs", "--demo"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     const entry = (JSON.parse(printed) as { mcpServers: { connvo: Entry } }).mcpServers.connvo;
     const client = new Client({ name: "mcp-config-test", version: "0" });
     await client.connect(
