@@ -101,9 +101,9 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-function makeSubjects(demo: DemoDeployment) {
-  const oursEnv = { ...baseEnv(), CONNVO_CONVEX_URL: demo.url, CONNVO_TOKEN: demo.token };
-  const peerArgs = (extra: string[] = []) => [
+/** The peer's command line: the same operation (allow-listed alone), deployment and token as ours. */
+function peerCommand(demo: DemoDeployment, extra: string[] = []): string[] {
+  return [
     PEER_BIN,
     "--api-base-url",
     demo.url,
@@ -117,6 +117,11 @@ function makeSubjects(demo: DemoDeployment) {
     PEER_TOOL_ID,
     ...extra,
   ];
+}
+
+function makeSubjects(demo: DemoDeployment) {
+  const oursEnv = { ...baseEnv(), CONNVO_CONVEX_URL: demo.url, CONNVO_TOKEN: demo.token };
+  const peerArgs = (extra: string[] = []) => peerCommand(demo, extra);
   const ours: StdioSubject = {
     id: "ours",
     spawn: () => new StdioRpc(process.execPath, [CLI], oursEnv, ROOT),
@@ -436,25 +441,7 @@ async function httpFigures(demo: DemoDeployment, peerTool: string, meetingId: st
   try {
     const port = await freePort();
     const peer = await startHttpServer(
-      [
-        PEER_BIN,
-        "--api-base-url",
-        demo.url,
-        "--openapi-spec",
-        SPEC,
-        "--headers",
-        `Authorization:Bearer ${demo.token}`,
-        "--tools",
-        "explicit",
-        "--tool",
-        PEER_TOOL_ID,
-        "--transport",
-        "http",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-      ],
+      peerCommand(demo, ["--transport", "http", "--host", "127.0.0.1", "--port", String(port)]),
       baseEnv(),
       (stderr) => (/listening|running/i.test(stderr) ? new URL(`http://127.0.0.1:${port}/mcp`) : undefined),
     );

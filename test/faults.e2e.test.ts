@@ -7,12 +7,12 @@
  * token never appears in stdout, stderr or any result.
  */
 import { randomBytes } from "node:crypto";
-import { type AddressInfo, createServer } from "node:net";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DemoDeployment, type DemoFault, startDemoDeployment } from "../src/demo/deployment.js";
 import { DEMO_MEETINGS, DEMO_TOKEN_CLAIMS, meetingIdFor } from "../src/demo/seed.js";
 import { type ActiveSessionsSummary, activeSessionsSummarySchema } from "../src/summary/schema.js";
+import { unusedPort } from "./helpers/ports.js";
 import { expectToolError as expectError, resultText as text } from "./helpers/results.js";
 import { impureStdoutLines, type SpawnedServer, spawnStdioServer } from "./helpers/stdioServer.js";
 
@@ -65,14 +65,6 @@ async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void
     if (Date.now() > until) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-async function unusedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {

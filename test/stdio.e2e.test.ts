@@ -3,7 +3,6 @@
  * client, against the embedded demo deployment on loopback speaking Convex's wire protocol.
  */
 import { spawnSync } from "node:child_process";
-import { type AddressInfo, createServer } from "node:net";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DemoDeployment, startDemoDeployment } from "../src/demo/deployment.js";
@@ -11,19 +10,12 @@ import { DEMO_MEETINGS, DEMO_MISSING_MEETING_ID, DEMO_USER_ID } from "../src/dem
 import { GET_ACTIVE_SESSIONS_OPERATION } from "../src/openapi/generated.js";
 import { activeSessionsSummarySchema } from "../src/summary/schema.js";
 import { CLI } from "./helpers/paths.js";
+import { unusedPort } from "./helpers/ports.js";
 import { expectToolError as expectError, resultText as text } from "./helpers/results.js";
 import { type SpawnedServer, spawnStdioServer } from "./helpers/stdioServer.js";
 
 const TIMEOUT_MS = 1500;
 
-/** A loopback port nothing listens on (bound, then released). */
-async function unusedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 let demo: DemoDeployment;
 let server: SpawnedServer;
 

@@ -1,3 +1,4 @@
+import type { MachineInfo } from "./machine.js";
 /** The results as a terminal table and as BENCHMARKS.md. */
 
 export interface Row {
@@ -45,15 +46,7 @@ const cell = (text: string) => text.replaceAll("|", "\\|");
 export interface MarkdownMeta {
   date: string;
   durationSec: number;
-  machine: {
-    cpu: string;
-    cores: number;
-    memoryGiB: number;
-    node: string;
-    os: string;
-    kernel: string;
-    virtualization?: string;
-  };
+  machine: MachineInfo;
   loadAverage1m: Record<string, number>;
   peer: { package: string; version: string; tool: string };
   tokenizer: string;
