@@ -160,7 +160,9 @@ export function failureMessage(f: Failure): string {
     case "token_command":
       return tokenCommandMessage(f);
     case "forbidden":
-      return `The signed-in Connvo user is not a participant of meeting ${f.meetingId}, so Connvo will not show its sessions. Ask the meeting's organiser to add the user, or use a token of a participant.`;
+      // Connvo's query checks participation before existence, so an ID of a meeting that does not
+      // exist (or lives on another deployment) also lands here: say both.
+      return `The signed-in Connvo user is not a participant of meeting ${f.meetingId}, so Connvo will not show its sessions. Ask the meeting's organiser to add the user, or use a token of a participant. If the ID may be wrong, check it and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment the meeting lives on.`;
     case "not_found":
       return `No meeting ${f.meetingId} exists on this Connvo deployment. Check the meeting ID and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment the meeting lives on.`;
     case "rate_limited":
