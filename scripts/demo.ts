@@ -30,7 +30,7 @@ const calls: Array<[string, Record<string, unknown>]> = [
   ["a healthy call", { meetingId: DEMO_MEETINGS.healthy.id }],
   ["a poor connection", { meetingId: DEMO_MEETINGS.poorConnection.id }],
   ["someone on two devices", { meetingId: DEMO_MEETINGS.twoDevices.id }],
-  ["a 400-person all-hands, 5 listed", { meetingId: DEMO_MEETINGS.large.id, limit: 5 }],
+  ["an all-hands with 400 sessions, 5 listed", { meetingId: DEMO_MEETINGS.large.id, limit: 5 }],
   ["an empty meeting", { meetingId: DEMO_MEETINGS.empty.id }],
   ["a meeting the demo user may not see", { meetingId: DEMO_MEETINGS.forbidden.id }],
   ["a string that is not a meeting ID", { meetingId: "standup-tuesday" }],
