@@ -230,11 +230,10 @@ describe("rejections", () => {
     }
   });
 
-  it("is fast on a 10 MB string and does not echo it", () => {
+  it("rejects a 10 MB string on its length alone and does not echo it", () => {
+    // Speed is a benchmark matter; here the reason proves the length check comes first.
     const huge = `${STABILITY_FIXTURE}${"a".repeat(10 * 1024 * 1024)}`;
-    const started = performance.now();
-    for (let i = 0; i < 1000; i++) isConvexId(huge);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(isConvexId(huge)).toBe(false);
     expect(explainInvalidConvexId(huge)).toBe(`has length ${huge.length}; Convex IDs are 31-37 characters`);
   });
 

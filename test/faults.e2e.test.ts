@@ -253,7 +253,7 @@ describe("MCP cancellation over stdio", () => {
     controller.abort();
     expect(await pending).toBe("cancelled");
     await waitFor(() => demo.stats.inFlight === 0); // the deployment saw the request go away
-    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS / 2);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS); // before the deadline could end it
     demo.clearFaults();
     await expectHealthyCallWorks();
   });

@@ -291,7 +291,7 @@ describe("CONNVO_TOKEN_COMMAND", () => {
     const started = performance.now();
     const failure = await failureOf(source.get());
     expect(failure).toMatchObject({ problem: "timeout", timeoutMs: 300 });
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(10_000); // the command sleeps 30 s
     expect(failureMessage(failure)).toMatch(/did not finish within 0\.3 s.*CONNVO_TOKEN_COMMAND_TIMEOUT_MS/);
     const pid = Number(await readFile(pidFile, "utf8"));
     await new Promise((r) => setTimeout(r, 50));
