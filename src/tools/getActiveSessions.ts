@@ -8,12 +8,10 @@ import { explainInvalidConvexId } from "../convex/ids.js";
 import { operation, parseActiveSessions } from "../openapi/activeSessions.js";
 import { renderSummaryText } from "../summary/render.js";
 import { activeSessionsSummarySchema } from "../summary/schema.js";
-import { summarizeSessions } from "../summary/summarize.js";
+import { DEFAULT_LIMIT, MAX_LIMIT, summarizeSessions } from "../summary/summarize.js";
 import { ToolFailure } from "./failures.js";
 import type { ToolDefinition } from "./types.js";
 
-export const DEFAULT_LIMIT = 25;
-export const MAX_LIMIT = 200;
 
 /** What the tool needs from an OpenAPI operation (tests pass one derived from an edited document). */
 export interface OperationLike {
