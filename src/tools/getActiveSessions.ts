@@ -12,7 +12,6 @@ import { DEFAULT_LIMIT, MAX_LIMIT, summarizeSessions } from "../summary/summariz
 import { ToolFailure } from "./failures.js";
 import type { ToolDefinition } from "./types.js";
 
-
 /** What the tool needs from an OpenAPI operation (tests pass one derived from an edited document). */
 export interface OperationLike {
   argsSchema: object;
