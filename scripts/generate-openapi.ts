@@ -1,29 +1,30 @@
 /**
- * `npm run generate`: regenerate src/openapi/generated.ts from openapi/connvo-convex-openapi.yaml.
- * `--extract <full.yaml>` first refreshes the repo's copy from Connvo's full document.
- * `--check` exits 1 when the generated module is out of date (CI runs it through the tests too).
+ * `npm run generate`: regenerate the modules derived from openapi/connvo-convex-openapi.yaml and
+ * openapi/manifest.json (see scripts/openapi/derive.ts). `--check` exits 1 when one is out of date.
+ * To take a newer Connvo document, copy it over openapi/connvo-convex-openapi.yaml and run this.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { deriveFromDocument, extractSubset, renderGeneratedModule } from "./openapi/derive.js";
+import { checkManifest, deriveFromDocument, renderGeneratedModules } from "./openapi/derive.js";
 
 export const SOURCE = "openapi/connvo-convex-openapi.yaml";
-export const TARGET = "src/openapi/generated.ts";
+export const MANIFEST = "openapi/manifest.json";
 
-const args = process.argv.slice(2);
-const extractFrom = args.includes("--extract") ? args[args.indexOf("--extract") + 1] : undefined;
-if (extractFrom) {
-  writeFileSync(SOURCE, extractSubset(readFileSync(extractFrom, "utf8")));
-  process.stderr.write(`wrote ${SOURCE} from ${extractFrom}\n`);
-}
-const generated = renderGeneratedModule(deriveFromDocument(readFileSync(SOURCE, "utf8")), SOURCE);
-if (args.includes("--check")) {
-  const current = readFileSync(TARGET, "utf8");
-  if (current !== generated) {
-    process.stderr.write(`${TARGET} is out of date: run npm run generate\n`);
-    process.exit(1);
+const derived = deriveFromDocument(readFileSync(SOURCE, "utf8"));
+const modules = renderGeneratedModules(derived, checkManifest(readFileSync(MANIFEST, "utf8"), derived), SOURCE);
+const check = process.argv.includes("--check");
+let stale = false;
+for (const [target, text] of Object.entries(modules)) {
+  let current = "";
+  try {
+    current = readFileSync(target, "utf8");
+  } catch {}
+  if (current === text) continue;
+  if (check) {
+    process.stderr.write(`${target} is out of date: run npm run generate\n`);
+    stale = true;
+  } else {
+    writeFileSync(target, text);
+    process.stderr.write(`wrote ${target}\n`);
   }
-  process.stderr.write(`${TARGET} is current\n`);
-} else {
-  writeFileSync(TARGET, generated);
-  process.stderr.write(`wrote ${TARGET}\n`);
 }
+if (stale) process.exit(1);

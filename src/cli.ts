@@ -5,11 +5,18 @@
  */
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
-import { type ConfigOverrides, loadConfig, normalizeToken, type ServerConfig } from "./config/config.js";
+import {
+  type ConfigOverrides,
+  loadConfig,
+  normalizeToken,
+  parseToolSettings,
+  type ServerConfig,
+} from "./config/config.js";
 import type { HttpConfig } from "./config/http.js";
 import { createBackendProvider } from "./convex/provider.js";
-import { log, registerSecret } from "./log.js";
+import { log, registerSecret } from "./core/log.js";
 import { createServerFactory } from "./server.js";
+import { selectTools } from "./tools/inventory.js";
 import { runStdio } from "./transports/stdio.js";
 import { VERSION } from "./version.js";
 
@@ -26,6 +33,11 @@ Options:
   --deployment <name>    dev | staging | prod (env CONNVO_DEPLOYMENT, default prod)
   --convex-url <url>     Any other Convex deployment URL (env CONNVO_CONVEX_URL)
   --timeout-ms <ms>      Deadline for each backend call (env CONNVO_TIMEOUT_MS, default 10000)
+  --tools <a,b>          Offer only these tools (env CONNVO_MCP_TOOLS)
+  --toolsets <a,b>       Offer only these toolsets: meetings, transcripts, notes, insights,
+                         prompts, people (env CONNVO_MCP_TOOLSETS)
+  --enable-writes        Also offer the tools that change Connvo data (add_meeting_note,
+                         rate_prompt); read-only without it (env CONNVO_MCP_ENABLE_WRITES=1)
   --http                 Serve MCP over Streamable HTTP at /mcp instead of stdio
   --host <address>       HTTP listen address (env CONNVO_MCP_HTTP_HOST, default 127.0.0.1)
   --port <port>          HTTP port, 0 for any free one (env CONNVO_MCP_HTTP_PORT, default 8787)
@@ -64,6 +76,9 @@ function parseCli(argv: string[]) {
       deployment: { type: "string" },
       "convex-url": { type: "string" },
       "timeout-ms": { type: "string" },
+      tools: { type: "string" },
+      toolsets: { type: "string" },
+      "enable-writes": { type: "boolean" },
       http: { type: "boolean" },
       host: { type: "string" },
       port: { type: "string" },
@@ -78,6 +93,7 @@ async function configure(
     deployment: flags.deployment,
     convexUrl: flags["convex-url"],
     timeoutMs: flags["timeout-ms"],
+    ...toolOverrides(flags),
   };
   if (!flags.demo) return { config: loadConfig(process.env, overrides) };
   // Loaded only in demo mode, so normal starts don't pay for it.
@@ -95,7 +111,7 @@ async function configure(
   } = process.env;
   const config = loadConfig(
     { ...rest, CONNVO_TOKEN: demo.token, CONNVO_CONVEX_URL: demo.url },
-    { timeoutMs: flags["timeout-ms"] },
+    { ...overrides, deployment: undefined, convexUrl: undefined },
   );
   return { config, stop: () => demo.close() };
 }
@@ -128,19 +144,27 @@ export async function main(argv: string[]): Promise<number> {
     http = await httpConfig(flags);
     if (!http) return 2;
   }
+  // Which tools to offer is checked before anything starts, too: a misspelt name is a settings error.
+  const selected = selectTools(parseToolSettings(process.env, toolOverrides(flags)));
+  if (selected.problems.length > 0) {
+    const lines = selected.problems.map((problem) => `  - ${problem.message}`).join("\n");
+    process.stderr.write(`connvo-mcp: refusing to start:\n${lines}\n`);
+    return 2;
+  }
   const { config, stop } = await configure(flags);
   registerSecret(config.token);
   for (const problem of config.problems) log("warn", `configuration: ${problem.message}`);
   const backendFor = createBackendProvider(config);
+  const tools = selected.tools;
   try {
     if (http) {
       // Loaded only for --http, so stdio starts don't load the HTTP stack.
       const { runHttp, identifyHttpCaller } = await import("./transports/http.js");
-      const factory = createServerFactory({ backendFor, identify: identifyHttpCaller });
+      const factory = createServerFactory({ backendFor, identify: identifyHttpCaller, tools });
       // A call in flight makes one backend request bounded by timeoutMs; give it that plus a margin.
       await runHttp(factory, http, { shutdownGraceMs: config.timeoutMs + 2000 });
     } else {
-      await runStdio(createServerFactory({ backendFor }));
+      await runStdio(createServerFactory({ backendFor, tools }));
     }
   } finally {
     // Also when listening fails: a demo deployment left open would keep the process alive.
@@ -148,6 +172,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   return 0;
 }
+
+const toolOverrides = (flags: ReturnType<typeof parseCli>): ConfigOverrides => ({
+  tools: flags.tools,
+  toolsets: flags.toolsets,
+  enableWrites: flags["enable-writes"],
+});
 
 async function httpConfig(flags: ReturnType<typeof parseCli>): Promise<HttpConfig | undefined> {
   const { parseHttpConfig } = await import("./config/http.js");

@@ -14,13 +14,14 @@ import {
 } from "../src/convex/classify.js";
 import { DeadlineExceeded } from "../src/convex/client.js";
 import { isRetryable } from "../src/convex/retry.js";
-import { type Failure, failureMessage } from "../src/tools/failures.js";
+import type { Failure } from "../src/core/failures.js";
+import { failureMessage } from "../src/present/failureText.js";
 
 const ctx: ClassifyContext = {
   url: "https://connvo-prod.convex.cloud",
   functionPath: "meetings/webrtc/index:getActiveSessions",
   timeoutMs: 10_000,
-  args: { meetingId: "m123" },
+  resource: { table: "meetings", id: "m123" },
 };
 const classify = (error: unknown, extra: Partial<ClassifyContext> = {}) =>
   classifyBackendError(error, { ...ctx, ...extra });

@@ -23,7 +23,10 @@ import {
   makeGeneratedMeeting,
   makeSessions,
 } from "../src/demo/seed.js";
-import { parseActiveSessions } from "../src/openapi/activeSessions.js";
+import { parseList } from "../src/openapi/registry.js";
+
+const parseActiveSessions = (value: unknown) =>
+  parseList<import("../src/convex/types.js").SessionRow>("meetings/webrtc/index:getActiveSessions", value);
 
 const T0 = Date.parse("2025-06-02T15:00:00Z");
 let clock = T0;

@@ -22,7 +22,12 @@ import {
   DEMO_USER_ID,
   HOSTILE_NAMES,
 } from "../src/demo/seed.js";
-import { parseActiveSessions } from "../src/openapi/activeSessions.js";
+import { parseList } from "../src/openapi/registry.js";
+import { normalizeIdArgument } from "../src/tools/normalize.js";
+
+const parseActiveSessions = (value: unknown) =>
+  parseList<import("../src/convex/types.js").SessionRow>("meetings/webrtc/index:getActiveSessions", value);
+
 import { createServerFactory } from "../src/server.js";
 import { renderSummaryText } from "../src/summary/render.js";
 import { activeSessionsSummarySchema } from "../src/summary/schema.js";
@@ -139,12 +144,13 @@ function checkResult(args: Record<string, unknown>, result: CallToolResult): voi
     expect(body.length).toBeLessThan(4000);
     if (!VALIDATION.test(body)) {
       expect(body).toMatch(BACKEND_REFUSALS);
-      expect(KNOWN_IDS).toContain(args.meetingId);
+      expect(KNOWN_IDS).toContain(normalizeIdArgument("meetingId", args.meetingId).id);
     }
     return;
   }
   const summary = activeSessionsSummarySchema.parse(result.structuredContent);
-  expect(summary.meetingId).toBe(args.meetingId);
+  // IDs are read as users paste them (spaces, upper case, URLs): the answer names the ID itself.
+  expect(summary.meetingId).toBe(normalizeIdArgument("meetingId", args.meetingId).id);
   const limit = typeof args.limit === "number" ? args.limit : 25;
   expect(summary.participants.length).toBeLessThanOrEqual(limit);
 }

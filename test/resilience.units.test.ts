@@ -11,7 +11,7 @@ import type { Clock } from "../src/convex/clock.js";
 import { createLimiter } from "../src/convex/limiter.js";
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelay, withRetries } from "../src/convex/retry.js";
 import { createSingleFlight } from "../src/convex/singleflight.js";
-import { type Failure, ToolFailure } from "../src/tools/failures.js";
+import { type Failure, ToolFailure } from "../src/core/failures.js";
 
 /** Time moves only when someone sleeps or an attempt "takes" time. */
 function fakeClock(random: () => number = () => 0.5) {
@@ -48,8 +48,8 @@ describe("retryDelay: when to retry and for how long", () => {
       { kind: "token_expired" },
       { kind: "token_invalid" },
       { kind: "unauthorized" },
-      { kind: "forbidden", meetingId: "m" },
-      { kind: "not_found", meetingId: "m" },
+      { kind: "forbidden", resource: { table: "meetings", id: "m" } },
+      { kind: "not_found", resource: { table: "meetings", id: "m" } },
       { kind: "backend_validation" },
       { kind: "backend_error", url: URL_, status: 500 },
       { kind: "bad_response", url: URL_, what: "x" },
@@ -137,7 +137,7 @@ describe("withRetries", () => {
   });
 
   it("never retries a permanent failure", async () => {
-    const r = run([{ kind: "forbidden", meetingId: "m" }]);
+    const r = run([{ kind: "forbidden", resource: { table: "meetings", id: "m" } }]);
     await expect(r.promise).rejects.toMatchObject({ failure: { kind: "forbidden" } });
     expect(r.calls()).toBe(1);
   });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sanitizeHttpsUrl, sanitizeText, shortUserId } from "../src/summary/sanitize.js";
+import { sanitizeHttpsUrl, sanitizeText, shortUserId } from "../src/core/sanitize.js";
 
 /** Everything that must never survive sanitising (controls, invisibles, bidi, line breaks). */
 const FORBIDDEN =

@@ -7,7 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DemoDeployment, startDemoDeployment } from "../src/demo/deployment.js";
 import { DEMO_MEETINGS, DEMO_MISSING_MEETING_ID, DEMO_USER_ID } from "../src/demo/seed.js";
-import { GET_ACTIVE_SESSIONS_OPERATION } from "../src/openapi/generated.js";
+import { operation } from "../src/openapi/registry.js";
 import { activeSessionsSummarySchema } from "../src/summary/schema.js";
 import { CLI } from "./helpers/paths.js";
 import { unusedPort } from "./helpers/ports.js";
@@ -47,7 +47,7 @@ describe("tools/list over stdio", () => {
     const tool = tools[0]!;
     expect(tool.title).toBeTruthy();
     expect(tool.inputSchema.properties?.meetingId).toEqual(
-      GET_ACTIVE_SESSIONS_OPERATION.argsSchema.properties.meetingId,
+      operation("meetings/webrtc/index:getActiveSessions").argsSchema.properties?.meetingId,
     );
     expect(tool.inputSchema.required).toEqual(["meetingId"]);
     expect(tool.annotations).toMatchObject({

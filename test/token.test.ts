@@ -13,10 +13,11 @@ import { commandTokenSource } from "../src/config/tokenCommand.js";
 import { fileTokenSource } from "../src/config/tokenFile.js";
 import { tokenExpiry } from "../src/config/tokenSource.js";
 import { createBackendProvider } from "../src/convex/provider.js";
+import type { Failure } from "../src/core/failures.js";
+import { redact } from "../src/core/log.js";
 import { type DemoDeployment, FUNCTION_PATH, startDemoDeployment } from "../src/demo/deployment.js";
 import { DEMO_MEETINGS, DEMO_TOKEN_CLAIMS } from "../src/demo/seed.js";
-import { redact } from "../src/log.js";
-import { type Failure, failureMessage } from "../src/tools/failures.js";
+import { failureMessage } from "../src/present/failureText.js";
 import { failureOf } from "./helpers/results.js";
 
 let dir: string;

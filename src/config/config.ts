@@ -5,7 +5,8 @@
  */
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { DEPLOYMENTS } from "../openapi/generated.js";
+import type { ConfigProblem } from "../core/failures.js";
+import { DEPLOYMENTS } from "./deployments.generated.js";
 
 export type DeploymentName = keyof typeof DEPLOYMENTS;
 export const DEPLOYMENT_NAMES = Object.keys(DEPLOYMENTS) as DeploymentName[];
@@ -21,12 +22,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_RETRIES = 4;
 export const DEFAULT_TOKEN_COMMAND_TIMEOUT_MS = 10_000;
 
-export interface ConfigProblem {
-  /** The variable (or flag) the user has to change. */
-  variable: string;
-  /** What is wrong and exactly how to fix it. Never contains a secret. */
-  message: string;
-}
+export type { ConfigProblem };
 
 export interface BackendTarget {
   url: string;
@@ -63,7 +59,16 @@ export interface ServerConfig {
   ignoredTokenVariables: string[];
   timeoutMs: number;
   backend: BackendSettings;
+  /** Which tools to offer (checked against the inventory by the CLI). */
+  toolSelection: ToolSettings;
   problems: ConfigProblem[];
+}
+
+/** CONNVO_MCP_TOOLS, CONNVO_MCP_TOOLSETS (comma lists) and CONNVO_MCP_ENABLE_WRITES, or their flags. */
+export interface ToolSettings {
+  tools?: string[];
+  toolsets?: string[];
+  enableWrites: boolean;
 }
 
 /** Settings that may come from flags; flags win over the environment. */
@@ -71,6 +76,28 @@ export interface ConfigOverrides {
   deployment?: string;
   convexUrl?: string;
   timeoutMs?: string;
+  tools?: string;
+  toolsets?: string;
+  enableWrites?: boolean;
+}
+
+const commaList = (raw: string | undefined): string[] | undefined => {
+  const items = raw
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items && items.length > 0 ? items : undefined;
+};
+
+/** "1", "true", "yes", "on" (any case) enable; anything else leaves writes off. */
+const truthy = (raw: string | undefined) => /^(1|true|yes|on)$/i.test(raw?.trim() ?? "");
+
+export function parseToolSettings(env: Env, overrides: ConfigOverrides = {}): ToolSettings {
+  return {
+    tools: commaList(overrides.tools ?? env.CONNVO_MCP_TOOLS),
+    toolsets: commaList(overrides.toolsets ?? env.CONNVO_MCP_TOOLSETS),
+    enableWrites: overrides.enableWrites === true || truthy(env.CONNVO_MCP_ENABLE_WRITES),
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -240,5 +267,6 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}): ServerCon
   const { setting: tokenSetting, ignored: ignoredTokenVariables } = chooseTokenSetting(env, token, problems);
   const timeoutMs = parseTimeout(nonEmpty(overrides.timeoutMs) ?? nonEmpty(env.CONNVO_TIMEOUT_MS), problems);
   const backend = parseBackendSettings(env, problems);
-  return { target, token, tokenSetting, ignoredTokenVariables, timeoutMs, backend, problems };
+  const toolSelection = parseToolSettings(env, overrides);
+  return { target, token, tokenSetting, ignoredTokenVariables, timeoutMs, backend, toolSelection, problems };
 }

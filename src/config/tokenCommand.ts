@@ -8,8 +8,8 @@
  */
 import type { spawn as Spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { log, registerSecret } from "../log.js";
-import { type Failure, ToolFailure } from "../tools/failures.js";
+import { type Failure, ToolFailure } from "../core/failures.js";
+import { log, registerSecret } from "../core/log.js";
 import { normalizeToken } from "./config.js";
 import { type TokenSource, tokenExpiry } from "./tokenSource.js";
 

@@ -8,8 +8,8 @@
 import { type FSWatcher, type Stats, watch } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { registerSecret } from "../log.js";
-import { type TokenFileProblem, ToolFailure } from "../tools/failures.js";
+import { type TokenFileProblem, ToolFailure } from "../core/failures.js";
+import { registerSecret } from "../core/log.js";
 import { normalizeToken } from "./config.js";
 import type { TokenSource } from "./tokenSource.js";
 

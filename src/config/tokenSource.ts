@@ -5,14 +5,10 @@
  * HTTP callers who sign in per request bring their own token ("caller").
  */
 import { decodeJwt } from "jose";
-import { registerSecret } from "../log.js";
+import type { TokenSourceInfo } from "../core/failures.js";
+import { registerSecret } from "../core/log.js";
 
-/** Which source a token came from, for messages that say how to refresh it. No secrets. */
-export type TokenSourceInfo =
-  | { kind: "env" }
-  | { kind: "file"; path: string }
-  | { kind: "command" }
-  | { kind: "caller" };
+export type { TokenSourceInfo };
 
 export interface TokenSource {
   readonly info: TokenSourceInfo;

@@ -11,12 +11,16 @@ import { HttpStatusError } from "./classify.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/** A Convex function's kind; each has its own endpoint (/api/query, /api/mutation, /api/action). */
+export type FunctionKind = "query" | "mutation" | "action";
+
 const MAX_ERROR_BODY_BYTES = 8 * 1024;
 const UDF_FAILED = 560; // Convex's status for a function that threw; the client parses its body.
 
-export interface QueryRequest {
+export interface CallRequest {
   url: string;
   token: string;
+  kind: FunctionKind;
   functionPath: string;
   args: Record<string, unknown>;
   signal: AbortSignal;
@@ -62,7 +66,7 @@ function guardedFetch(
   };
 }
 
-export async function queryOnce(request: QueryRequest): Promise<Answer> {
+export async function callOnce(request: CallRequest): Promise<Answer> {
   let bytes = 0;
   const client = new ConvexHttpClient(request.url, {
     logger: false,
@@ -73,6 +77,14 @@ export async function queryOnce(request: QueryRequest): Promise<Answer> {
   });
   client.setAuth(request.token);
   // A function path string is a valid reference at runtime; the typed API is for codegen users.
-  const value: unknown = await client.query(request.functionPath as never, request.args as never);
+  const ref = request.functionPath as never;
+  const args = request.args as never;
+  const value: unknown =
+    request.kind === "query"
+      ? await client.query(ref, args)
+      : request.kind === "mutation"
+        ? // skipQueue: this client is used for this one request, there is nothing to order it after.
+          await client.mutation(ref, args, { skipQueue: true })
+        : await client.action(ref, args);
   return { value, bytes };
 }

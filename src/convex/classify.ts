@@ -2,7 +2,7 @@
  * Turns whatever the Convex client, fetch or the network threw into a `Failure`. Only data is
  * extracted here (status, codes, a backend message); the wording lives in tools/failures.ts.
  */
-import type { Failure } from "../tools/failures.js";
+import type { Failure, ResourceRef } from "../core/failures.js";
 import { ResponseTooLarge } from "./bodyLimit.js";
 
 export class HttpStatusError extends Error {
@@ -20,7 +20,8 @@ export interface ClassifyContext {
   url: string;
   functionPath: string;
   timeoutMs: number;
-  args: Record<string, unknown>;
+  /** The document the call is about, named by permission and not-found failures. */
+  resource?: ResourceRef;
   /** The signal's abort reason, when the call's signal was aborted. */
   aborted?: unknown;
 }
@@ -124,14 +125,13 @@ function fromConvexErrorData(data: unknown, ctx: ClassifyContext): Failure {
   const record = data && typeof data === "object" ? (data as Record<string, unknown>) : {};
   const code = typeof record.code === "string" ? record.code : typeof data === "string" ? data : undefined;
   const message = typeof record.message === "string" ? record.message : undefined;
-  const meetingId = String(ctx.args.meetingId ?? "");
   switch (code ? CONVEX_ERROR_CODES[code] : undefined) {
     case "unauthorized":
       return { kind: "unauthorized" };
     case "forbidden":
-      return { kind: "forbidden", meetingId };
+      return { kind: "forbidden", resource: ctx.resource };
     case "not_found":
-      return { kind: "not_found", meetingId };
+      return { kind: "not_found", resource: ctx.resource };
     case "rate_limited":
       return {
         kind: "rate_limited",

@@ -5,27 +5,53 @@
  * check (no request with a token we know is expired), the result cache, shared calls (identical
  * concurrent calls share one request), the concurrency cap, retries where safe, and one retry
  * with a refreshed token after the backend rejected the token.
+ *
+ * What is safe depends on the function's kind (the policy below): a query is a read, so it is
+ * retried, shared and cacheable; a mutation or an action changes something, so it is sent once,
+ * never shared or cached, and retried only when the caller declares it idempotent. Each kind goes
+ * to its own endpoint: Convex refuses a mutation sent to /api/query.
  */
 import { staticTokenSource, type TokenSource, tokenExpiry } from "../config/tokenSource.js";
-import { log } from "../log.js";
-import { type Failure, ToolFailure } from "../tools/failures.js";
-import { type FetchLike, queryOnce } from "./attempt.js";
+import { type Failure, type ResourceRef, ToolFailure } from "../core/failures.js";
+import { log } from "../core/log.js";
+import { type Answer, callOnce, type FetchLike, type FunctionKind } from "./attempt.js";
 import { callKey } from "./cache.js";
 import { classifyBackendError } from "./classify.js";
 import { untilAborted } from "./clock.js";
 import { withRetries } from "./retry.js";
 import { type BackendRuntime, createBackendRuntime } from "./runtime.js";
 
-export type { FetchLike } from "./attempt.js";
+export type { FetchLike, FunctionKind } from "./attempt.js";
 
 export interface CallOptions {
   /** Aborted when the MCP client cancels the call. */
   signal?: AbortSignal;
+  /** The document the call is about, so a permission or not-found answer can name it. */
+  resource?: ResourceRef;
+  /** A mutation or action that is safe to send twice may be retried like a query. */
+  idempotent?: boolean;
 }
 
 export interface ConvexBackend {
   readonly url: string;
+  call(
+    kind: FunctionKind,
+    functionPath: string,
+    args: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<unknown>;
+  /** `call("query", ...)`. */
   query(functionPath: string, args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+}
+
+/** How calls of a kind may be repeated or shared. Only reads are shared and cached. */
+interface CallPolicy {
+  share: boolean;
+  retry: boolean;
+}
+
+function policyFor(kind: FunctionKind, idempotent: boolean | undefined): CallPolicy {
+  return kind === "query" ? { share: true, retry: true } : { share: false, retry: idempotent === true };
 }
 
 export interface ConvexBackendOptions {
@@ -77,98 +103,123 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
     }
   }
 
-  function classify(error: unknown, functionPath: string, args: Record<string, unknown>): Failure {
+  function classify(error: unknown, functionPath: string, resource: ResourceRef | undefined): Failure {
     if (error instanceof ToolFailure) return error.failure;
-    return classifyBackendError(error, { url, functionPath, timeoutMs: limits.timeoutMs, args });
+    return classifyBackendError(error, { url, functionPath, timeoutMs: limits.timeoutMs, resource });
   }
 
-  /** One shared, retried, capped request for `token` (or the cached answer). */
-  async function sharedQuery(
-    token: string,
-    functionPath: string,
-    args: Record<string, unknown>,
+  /** One capped request, retried when the policy allows it. */
+  function attempts(
+    request: CallRequest,
+    policy: CallPolicy,
     signal: AbortSignal,
-    deadlineAt: number,
-  ): Promise<unknown> {
-    const key = callKey(token, `${url} ${functionPath}`, args);
+    deadlineAt: () => number,
+  ): Promise<Answer> {
+    return withRetries(
+      async () => {
+        const release = await runtime.limiter.acquire(signal);
+        try {
+          return await callOnce({
+            url,
+            token: request.token,
+            kind: request.kind,
+            functionPath: request.functionPath,
+            args: request.args,
+            signal,
+            fetch: runtime.fetch,
+            maxResponseBytes: limits.maxResponseBytes,
+          });
+        } finally {
+          release();
+        }
+      },
+      {
+        policy: policy.retry ? limits.retry : { ...limits.retry, maxAttempts: 1 },
+        clock,
+        signal,
+        deadlineAt,
+        classify: (error) => classify(error, request.functionPath, request.resource),
+        onRetry: (failure, attempt, delayMs) =>
+          log("info", `backend call failed (${failure.kind}); retry ${attempt} in ${delayMs} ms`),
+      },
+    );
+  }
+
+  /** A read: the cached answer, or one shared, retried, capped request for `token`. */
+  async function sharedCall(request: CallRequest, signal: AbortSignal, deadlineAt: number): Promise<unknown> {
+    const policy = policyFor(request.kind, request.idempotent);
+    if (!policy.share) return (await attempts(request, policy, signal, () => deadlineAt)).value;
+    const key = callKey(request.token, `${url} ${request.functionPath}`, request.args);
     const cached = runtime.cache.get(key);
     if (cached) return cached.value;
     const answer = await runtime.flights.run(key, signal, deadlineAt, async (flight) => {
-      const result = await withRetries(
-        async () => {
-          const release = await runtime.limiter.acquire(flight.signal);
-          try {
-            return await queryOnce({
-              url,
-              token,
-              functionPath,
-              args,
-              signal: flight.signal,
-              fetch: runtime.fetch,
-              maxResponseBytes: limits.maxResponseBytes,
-            });
-          } finally {
-            release();
-          }
-        },
-        {
-          policy: limits.retry,
-          clock,
-          signal: flight.signal,
-          deadlineAt: flight.deadlineAt,
-          classify: (error) => classify(error, functionPath, args),
-          onRetry: (failure, attempt, delayMs) =>
-            log("info", `backend call failed (${failure.kind}); retry ${attempt} in ${delayMs} ms`),
-        },
-      );
+      const result = await attempts(request, policy, flight.signal, flight.deadlineAt);
       runtime.cache.set(key, result.value, result.bytes);
       return result;
     });
     return answer.value;
   }
 
+  async function call(
+    kind: FunctionKind,
+    functionPath: string,
+    args: Record<string, unknown>,
+    callOptions: CallOptions = {},
+  ): Promise<unknown> {
+    const deadlineAt = clock.now() + limits.timeoutMs;
+    // One controller carries both the deadline and the client's cancellation. Linked by hand:
+    // Node 20's AbortSignal.any costs ~30 µs per call and keeps its sources alive until GC.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(limits.timeoutMs)), limits.timeoutMs);
+    const cancel = callOptions.signal;
+    const onCancel = () => deadline.abort(cancel?.reason);
+    if (cancel?.aborted) onCancel();
+    else cancel?.addEventListener("abort", onCancel, { once: true });
+    const signal = deadline.signal;
+    const { resource, idempotent } = callOptions;
+    try {
+      signal.throwIfAborted();
+      const token = await untilAborted(tokens.get(), signal);
+      assertNotExpired(token);
+      try {
+        return await sharedCall({ token, kind, functionPath, args, resource, idempotent }, signal, deadlineAt);
+      } catch (error) {
+        if (signal.aborted || !(error instanceof ToolFailure) || !AUTH_REJECTIONS.has(error.failure.kind)) throw error;
+        // Rejected: a refreshing source gets one chance to offer a newer token, then one retry.
+        // Safe for writes too: a call refused for its token never ran.
+        const fresh = await untilAborted(tokens.afterRejection(token), signal);
+        if (fresh === undefined || fresh === token) throw error;
+        assertNotExpired(fresh);
+        return await sharedCall({ token: fresh, kind, functionPath, args, resource, idempotent }, signal, deadlineAt);
+      }
+    } catch (error) {
+      if (signal.aborted) {
+        const reason = signal.reason as { name?: string } | undefined;
+        throw new ToolFailure(
+          reason?.name === "DeadlineExceeded"
+            ? { kind: "timeout", url, timeoutMs: limits.timeoutMs }
+            : { kind: "cancelled" },
+        );
+      }
+      throw new ToolFailure(withSource(classify(error, functionPath, resource)));
+    } finally {
+      clearTimeout(timer);
+      cancel?.removeEventListener("abort", onCancel);
+    }
+  }
+
   return {
     url,
-    async query(functionPath, args, callOptions = {}) {
-      const deadlineAt = clock.now() + limits.timeoutMs;
-      // One controller carries both the deadline and the client's cancellation. Linked by hand:
-      // Node 20's AbortSignal.any costs ~30 µs per call and keeps its sources alive until GC.
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(limits.timeoutMs)), limits.timeoutMs);
-      const cancel = callOptions.signal;
-      const onCancel = () => deadline.abort(cancel?.reason);
-      if (cancel?.aborted) onCancel();
-      else cancel?.addEventListener("abort", onCancel, { once: true });
-      const signal = deadline.signal;
-      try {
-        signal.throwIfAborted();
-        const token = await untilAborted(tokens.get(), signal);
-        assertNotExpired(token);
-        try {
-          return await sharedQuery(token, functionPath, args, signal, deadlineAt);
-        } catch (error) {
-          if (signal.aborted || !(error instanceof ToolFailure) || !AUTH_REJECTIONS.has(error.failure.kind))
-            throw error;
-          // Rejected: a refreshing source gets one chance to offer a newer token, then one retry.
-          const fresh = await untilAborted(tokens.afterRejection(token), signal);
-          if (fresh === undefined || fresh === token) throw error;
-          assertNotExpired(fresh);
-          return await sharedQuery(fresh, functionPath, args, signal, deadlineAt);
-        }
-      } catch (error) {
-        if (signal.aborted) {
-          const reason = signal.reason as { name?: string } | undefined;
-          throw new ToolFailure(
-            reason?.name === "DeadlineExceeded"
-              ? { kind: "timeout", url, timeoutMs: limits.timeoutMs }
-              : { kind: "cancelled" },
-          );
-        }
-        throw new ToolFailure(withSource(classify(error, functionPath, args)));
-      } finally {
-        clearTimeout(timer);
-        cancel?.removeEventListener("abort", onCancel);
-      }
-    },
+    call,
+    query: (functionPath, args, callOptions) => call("query", functionPath, args, callOptions),
   };
+}
+
+interface CallRequest {
+  token: string;
+  kind: FunctionKind;
+  functionPath: string;
+  args: Record<string, unknown>;
+  resource?: ResourceRef;
+  idempotent?: boolean;
 }

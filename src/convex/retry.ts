@@ -9,7 +9,7 @@
  * wait ever runs past the call's deadline: if the backend asks for more time than is left, the
  * call fails now with the rate-limit error that says how long to wait.
  */
-import { type Failure, ToolFailure } from "../tools/failures.js";
+import { type Failure, ToolFailure } from "../core/failures.js";
 import type { Clock } from "./clock.js";
 
 export interface RetryPolicy {

@@ -1,6 +1,6 @@
 /**
  * A small JSON Schema checker for the subset Convex's OpenAPI generator emits (type, properties,
- * required, items, enum, oneOf). Compiled once into closures, so checking tens of thousands of
+ * required, items, enum, oneOf, nullable). Compiled once into closures, so checking tens of thousands of
  * rows costs no allocation per keyword. Lenient by design: extra properties are always allowed,
  * because a backend that adds a field must not break the server.
  */
@@ -13,6 +13,7 @@ type Schema = {
   items?: Schema;
   enum?: readonly unknown[];
   oneOf?: readonly Schema[];
+  nullable?: boolean;
 };
 
 function typeCheck(type: string | undefined): Check {
@@ -60,5 +61,6 @@ export function compileSchema(schema: Schema): Check {
     const item = compileSchema(schema.items);
     checks.push((v) => (v as unknown[]).every(item));
   }
-  return (value) => checks.every((check) => check(value));
+  const all: Check = (value) => checks.every((check) => check(value));
+  return schema.nullable ? (value) => value === null || all(value) : all;
 }

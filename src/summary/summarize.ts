@@ -7,7 +7,7 @@
  * are fine.
  */
 import type { ConnectionQuality, SessionRow, SessionState } from "../convex/types.js";
-import { sanitizeHttpsUrl, sanitizeText, shortUserId } from "./sanitize.js";
+import { sanitizeHttpsUrl, sanitizeText, shortUserId } from "../core/sanitize.js";
 import type { ActiveSessionsSummary, ParticipantSummary, SessionRowSummary, StateCounts } from "./schema.js";
 
 export type SummaryFormat = "concise" | "detailed";

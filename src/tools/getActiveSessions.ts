@@ -1,29 +1,40 @@
 /**
  * get_active_sessions: who is in a Connvo meeting right now, as a per-person summary.
- * Its arguments start from the OpenAPI request's `args` schema (converted by code, so the
- * document stays the source of truth) plus MCP-side options that shape the answer.
  */
 import { z } from "zod";
-import { explainInvalidConvexId } from "../convex/ids.js";
-import { operation, parseActiveSessions } from "../openapi/activeSessions.js";
-import { renderSummaryText } from "../summary/render.js";
+import type { SessionRow } from "../convex/types.js";
+import { fitToBudget } from "../present/render.js";
+import { summaryLead } from "../summary/render.js";
 import { activeSessionsSummarySchema } from "../summary/schema.js";
-import { DEFAULT_LIMIT, MAX_LIMIT, summarizeSessions } from "../summary/summarize.js";
-import { ToolFailure } from "./failures.js";
-import type { ToolDefinition } from "./types.js";
+import { DEFAULT_LIMIT, MAX_LIMIT, type SummaryFormat, summarizeSessions } from "../summary/summarize.js";
+import { defineTool } from "./define.js";
 
-/** What the tool needs from an OpenAPI operation (tests pass one derived from an edited document). */
-export interface OperationLike {
-  argsSchema: object;
-  functionPath: string;
+const SESSIONS = "meetings/webrtc/index:getActiveSessions";
+
+interface Input {
+  meetingId: string;
+  limit: number;
+  format: SummaryFormat;
 }
 
-/** The OpenAPI `args` object schema, extended with the options only this MCP server has. */
-export function buildInputSchema(argsSchema: OperationLike["argsSchema"]) {
-  const fromOpenApi = z.fromJSONSchema(argsSchema as z.core.JSONSchema.JSONSchema) as unknown as z.ZodObject<{
-    meetingId: z.ZodString;
-  }>;
-  return fromOpenApi.strip().extend({
+export const getActiveSessions = defineTool({
+  name: "get_active_sessions",
+  title: "Who is in a Connvo meeting",
+  toolset: "meetings",
+  description: [
+    "Who is in a live Connvo meeting right now and how their connections are doing.",
+    "Use it when asked who has joined, who is still joining, who dropped, or whether anyone has a bad connection; give the meeting's ID (list_meetings finds it).",
+    "Returns a per-person summary (one person on several devices counts once): counts by state and by connection quality,",
+    "people who need attention first (poor or fair connection, stuck connecting, dropped, stale metrics) with the reason,",
+    "and how long each person has been in the call or trying to join.",
+    `Limits: lists at most \`limit\` people (default ${DEFAULT_LIMIT}) and says how many were left out;`,
+    "a person's quality is left out (counted as unknown) when Connvo has no recent metrics, which is common today;",
+    "only a participant of the meeting may read it.",
+    "Read-only.",
+  ].join(" "),
+  operations: [SESSIONS],
+  args: { from: SESSIONS },
+  options: {
     limit: z
       .number()
       .int()
@@ -37,54 +48,26 @@ export function buildInputSchema(argsSchema: OperationLike["argsSchema"]) {
       .enum(["concise", "detailed"])
       .default("concise")
       .describe("concise (default): one entry per person. detailed: adds each person's session rows and avatar URL."),
-  });
-}
-
-const DESCRIPTION = [
-  "Who is in a live Connvo meeting right now and how their connections are doing.",
-  "Use it when asked who has joined, who is still joining, who dropped, or whether anyone has a bad connection; give the meeting's ID.",
-  "Returns a per-person summary (one person on several devices counts once): counts by state and by connection quality,",
-  "people who need attention first (poor or fair connection, stuck connecting, dropped, stale metrics) with the reason,",
-  "and how long each person has been in the call or trying to join.",
-  `Limits: lists at most \`limit\` people (default ${DEFAULT_LIMIT}) and says how many were left out;`,
-  "a person's quality is left out (counted as unknown) when Connvo has no recent metrics, which is common today;",
-  "only a participant of the meeting may read it.",
-  "Read-only.",
-].join(" ");
-
-export function createGetActiveSessionsTool(op: OperationLike = operation) {
-  const inputSchema = buildInputSchema(op.argsSchema);
-  const tool: ToolDefinition<typeof inputSchema, typeof activeSessionsSummarySchema> = {
-    name: "get_active_sessions",
+  },
+  output: activeSessionsSummarySchema,
+  annotations: {
     title: "Who is in a Connvo meeting",
-    description: DESCRIPTION,
-    inputSchema,
-    outputSchema: activeSessionsSummarySchema,
-    annotations: {
-      title: "Who is in a Connvo meeting",
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
-    async handler({ meetingId, limit, format }, ctx) {
-      const reason = explainInvalidConvexId(meetingId);
-      if (reason) throw new ToolFailure({ kind: "invalid_meeting_id", reason });
-      const backend = ctx.backend();
-      const value = await backend.query(op.functionPath, { meetingId }, { signal: ctx.signal });
-      const parsed = parseActiveSessions(value);
-      if (!parsed) {
-        throw new ToolFailure({ kind: "bad_response", url: backend.url, what: "the sessions value is not a list" });
-      }
-      return summarizeSessions(parsed.rows, {
-        meetingId,
-        now: ctx.now(),
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  load: (input: Input, backend) => backend.list<SessionRow>(SESSIONS, { meetingId: input.meetingId }),
+  shape({ rows, unreadable }, input, view) {
+    const summary = fitToBudget(input.limit, (limit) =>
+      summarizeSessions(rows, {
+        meetingId: input.meetingId,
+        now: view.now,
         limit,
-        format,
-        unreadableRows: parsed.unreadable,
-      });
-    },
-    renderText: renderSummaryText,
-  };
-  return tool;
-}
+        format: input.format,
+        unreadableRows: unreadable,
+      }),
+    );
+    return { lead: [summaryLead(summary), ...view.notes], data: summary };
+  },
+});

@@ -8,7 +8,7 @@
 import { createServer, type Server } from "node:http";
 import type { McpServerFactory } from "@modelcontextprotocol/server";
 import { HEADERS_TIMEOUT_MS, type HttpConfig, hostForUrl, REQUEST_TIMEOUT_MS } from "../config/http.js";
-import { log } from "../log.js";
+import { log } from "../core/log.js";
 import { createHttpApp, MCP_PATH } from "./http/app.js";
 
 export { identifyHttpCaller } from "./http/auth.js";

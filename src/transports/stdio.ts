@@ -4,7 +4,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
-import { log } from "../log.js";
+import { log } from "../core/log.js";
 
 export function runStdio(factory: () => McpServer): Promise<void> {
   const handle = serveStdio(factory, { onerror: (error) => log("warn", `stdio transport: ${error.message}`) });

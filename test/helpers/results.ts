@@ -1,7 +1,7 @@
 /** Assertions on tool results and failures shared by the end-to-end and backend suites. */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { expect } from "vitest";
-import { type Failure, ToolFailure } from "../../src/tools/failures.js";
+import { type Failure, ToolFailure } from "../../src/core/failures.js";
 
 export const resultText = (result: CallToolResult) =>
   result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");

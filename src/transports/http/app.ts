@@ -13,7 +13,7 @@ import {
   type McpServerFactory,
 } from "@modelcontextprotocol/server";
 import { type HttpConfig, MAX_BODY_BYTES } from "../../config/http.js";
-import { log } from "../../log.js";
+import { log } from "../../core/log.js";
 import { createAuthenticator } from "./auth.js";
 import { createRequestGuard } from "./guards.js";
 

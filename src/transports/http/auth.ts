@@ -17,7 +17,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { AuthInfo, ServerContext } from "@modelcontextprotocol/server";
-import type { CallerIdentity } from "../../server.js";
+import type { CallerIdentity } from "../../core/identity.js";
 
 export const REALM = "connvo-mcp";
 

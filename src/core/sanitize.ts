@@ -134,3 +134,38 @@ export function sanitizeHttpsUrl(raw: unknown, maxLen = 512): string | undefined
   if (url.protocol !== "https:" || url.username !== "" || url.password !== "") return undefined;
   return url.href.length <= maxLen ? url.href : undefined;
 }
+
+/**
+ * Longer user-written text (transcript lines, notes, summaries, bios) that keeps its line breaks:
+ * invisible and control characters are removed, line endings become "\n", runs of blank lines
+ * collapse, each line is trimmed, backticks become "'" and "](" becomes "] (", and the whole is
+ * capped at `maxLen` code points ("…" marks a cut). It always travels inside a JSON string, where
+ * a line break is the two characters `\n`, so it can never start a line of the answer's text.
+ */
+export function sanitizeMultiline(s: unknown, maxLen: number): string {
+  if (typeof s !== "string" || s.length === 0) return "";
+  const cap = Math.max(1, Math.floor(maxLen));
+  let truncated = s.length > cap * 4;
+  const lines = (truncated ? s.slice(0, cap * 4) : s)
+    .replace(/\r\n?|[\u0085\u2028\u2029]/g, "\n")
+    .split("\n")
+    .map((line) =>
+      line
+        .replace(STRIP, "")
+        .replace(/[^\S\n]+/gu, " ")
+        .normalize("NFC")
+        .replace(/`/g, "'")
+        .replace(/\]\(/g, "] (")
+        .trim(),
+    );
+  const text = lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+  const cps = Array.from(text);
+  if (cps.length > cap) {
+    cps.length = cap - 1;
+    truncated = true;
+  }
+  return truncated ? `${cps.join("").trimEnd()}…` : text;
+}

@@ -1,56 +1,11 @@
 /**
- * Every way a tool call can fail, as data. Layers below (configuration, the Convex client, input
- * checks) throw a `ToolFailure`; `failureMessage` is the ONE place that turns a failure into the
- * fixed, actionable wording an agent sees. Backend-supplied text is never passed through raw.
+ * The ONE place that turns a `Failure` (src/core/failures.ts) into the fixed, actionable wording an
+ * agent sees. Backend-supplied text is never passed through raw: it is redacted first, then
+ * sanitised and capped, and quoted so it reads as data.
  */
-import type { ConfigProblem } from "../config/config.js";
-import type { TokenSourceInfo } from "../config/tokenSource.js";
-import { redact } from "../log.js";
-import { sanitizeText } from "../summary/sanitize.js";
-
-export type Failure =
-  | { kind: "config"; problems: ConfigProblem[] }
-  | { kind: "invalid_meeting_id"; reason: string }
-  | { kind: "token_expired"; detail?: string; source?: TokenSourceInfo }
-  | { kind: "token_invalid"; detail?: string; source?: TokenSourceInfo }
-  | { kind: "unauthorized"; source?: TokenSourceInfo }
-  /** Our own check of the JWT's `exp`, before any request. */
-  | { kind: "token_expired_local"; expiredAt: number; now: number; source: TokenSourceInfo }
-  | { kind: "token_file"; path: string; problem: TokenFileProblem; code?: string }
-  | {
-      kind: "token_command";
-      problem: TokenCommandProblem;
-      exitCode?: number;
-      signal?: string;
-      stderr?: string;
-      timeoutMs?: number;
-      code?: string;
-    }
-  | { kind: "forbidden"; meetingId: string }
-  | { kind: "not_found"; meetingId: string }
-  | { kind: "rate_limited"; retryAfterSec?: number; attempts?: number }
-  | { kind: "backend_validation"; detail?: string }
-  | { kind: "unavailable"; status: number; url: string; retryAfterSec?: number; attempts?: number }
-  /** `transient`: worth retrying (refused, reset, ...), unlike a name that does not resolve. */
-  | { kind: "unreachable"; url: string; cause: string; transient?: boolean; attempts?: number }
-  | { kind: "response_too_large"; url: string; limitBytes: number }
-  | { kind: "timeout"; url: string; timeoutMs: number }
-  | { kind: "cancelled" }
-  | { kind: "bad_response"; url: string; what: string }
-  | { kind: "function_missing"; url: string; functionPath: string }
-  | { kind: "backend_error"; url: string; status?: number; code?: string }
-  | { kind: "internal" };
-
-export type FailureKind = Failure["kind"];
-export type TokenFileProblem = "missing" | "unreadable" | "not_a_file" | "empty" | "too_large" | "not_a_token";
-export type TokenCommandProblem = "failed" | "killed" | "timeout" | "empty" | "not_a_token" | "spawn";
-
-export class ToolFailure extends Error {
-  constructor(readonly failure: Failure) {
-    super(failure.kind);
-    this.name = "ToolFailure";
-  }
-}
+import type { Failure, ResourceRef, TokenFileProblem, TokenSourceInfo } from "../core/failures.js";
+import { redact } from "../core/log.js";
+import { sanitizeText } from "../core/sanitize.js";
 
 /** Backend-controlled text: strip controls, cap, and quote it so it reads as data. */
 function quoted(text: string | undefined, max = 160): string {
@@ -137,6 +92,23 @@ function tokenCommandMessage(f: Extract<Failure, { kind: "token_command" }>): st
   }
 }
 
+/** "meetings" → "meeting", "meetingParticipants" → "meeting participant". */
+function nounOf(table: string): string {
+  const singular = table.endsWith("ies") ? `${table.slice(0, -3)}y` : table.replace(/s$/, "");
+  return singular.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+}
+
+function idHint(table: string): string {
+  const where = table === "meetings" ? " (list_meetings finds them; a Connvo meeting URL holds one too)" : "";
+  return `A ${nounOf(table)} ID is a Convex document ID from the "${sanitizeText(table, 40)}" table: 31-37 lowercase letters and digits (no i, l, o or u), as found in an earlier answer${where}.`;
+}
+
+function resourceText(resource: ResourceRef | undefined): string {
+  return resource ? `${nounOf(resource.table)} ${sanitizeText(resource.id, 64)}` : "this item";
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${+(bytes / (1024 * 1024)).toFixed(1)} MB` : `${+(bytes / 1024).toFixed(1)} KB`;
 }
@@ -145,10 +117,12 @@ export function failureMessage(f: Failure): string {
   switch (f.kind) {
     case "config":
       return `connvo-mcp is not configured: ${f.problems.map((p) => p.message).join(" ")}`;
-    case "invalid_meeting_id":
-      return `meetingId is not a Connvo meeting ID: it ${f.reason}. A meeting ID is a Convex document ID from the "meetings" table: 31-37 lowercase letters and digits (no i, l, o or u), for example as found in a Connvo meeting URL. No request was sent.`;
+    case "invalid_id":
+      return `${f.argument} is not a Connvo ${nounOf(f.table)} ID: it ${f.reason}. ${idHint(f.table)} No request was sent.`;
+    case "invalid_argument":
+      return `${f.argument}: ${f.problem} No request was sent.`;
     case "token_expired":
-      return `Connvo rejected the access token because it has expired${f.detail ? ` (${sanitizeText(f.detail, 80)})` : ""}. ${refreshAdvice(f.source)}`;
+      return `Connvo rejected the access token because it has expired${f.detail ? ` (${sanitizeText(redact(f.detail), 80)})` : ""}. ${refreshAdvice(f.source)}`;
     case "token_invalid":
       return `Connvo could not validate the access token${quoted(f.detail)}. Check that ${f.source ? sourceName(f.source) : "CONNVO_TOKEN"} gives the whole Connvo (WorkOS-issued) JWT for this deployment. ${refreshAdvice(f.source)}`;
     case "unauthorized":
@@ -160,15 +134,21 @@ export function failureMessage(f: Failure): string {
     case "token_command":
       return tokenCommandMessage(f);
     case "forbidden":
-      // Connvo's query checks participation before existence, so an ID of a meeting that does not
-      // exist (or lives on another deployment) also lands here: say both.
-      return `The signed-in Connvo user is not a participant of meeting ${f.meetingId}, so Connvo will not show its sessions. Ask the meeting's organiser to add the user, or use a token of a participant. If the ID may be wrong, check it and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment the meeting lives on.`;
+      // Connvo checks participation before existence, so an ID of a meeting that does not exist
+      // (or lives on another deployment) also lands here: say both.
+      return `${
+        f.resource?.table === "meetings"
+          ? `The signed-in Connvo user is not a participant of ${resourceText(f.resource)}, so Connvo will not show it. Ask the meeting's organiser to add the user, or use a token of a participant.`
+          : `The signed-in Connvo user may not read ${resourceText(f.resource)}. Ask its owner for access, or use a token of someone who has it.`
+      } If the ID may be wrong, check it and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment it lives on.`;
     case "not_found":
-      return `No meeting ${f.meetingId} exists on this Connvo deployment. Check the meeting ID and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment the meeting lives on.`;
+      return `No ${resourceText(f.resource)} exists on this Connvo deployment. Check the ID and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment it lives on.`;
+    case "conflict":
+      return `${capitalize(resourceText(f.resource))} was changed by someone else at the same moment, twice in a row${quoted(f.detail)}. Nothing was written; read it again and retry.`;
     case "rate_limited":
       return `Connvo is rate limiting requests right now. Wait ${f.retryAfterSec !== undefined ? `${f.retryAfterSec} s` : "a few seconds"} before calling again, and avoid calling in a tight loop.${attemptsNote(f.attempts)}`;
     case "backend_validation":
-      return `Connvo rejected the arguments${quoted(f.detail)}. Check that meetingId is the ID of a meeting (table "meetings"), not of a user or a session.`;
+      return `Connvo rejected the arguments${quoted(f.detail)}. Check that every ID argument is the ID of the kind of document it names (a meeting ID for meetingId, a user ID for userId, ...), as found in an earlier answer.`;
     case "unavailable":
       return `Connvo's backend at ${f.url} is temporarily unavailable (HTTP ${f.status}). Try again ${f.retryAfterSec !== undefined ? `in ${f.retryAfterSec} s` : "in a little while"}.${attemptsNote(f.attempts)}`;
     case "unreachable":
@@ -183,8 +163,10 @@ export function failureMessage(f: Failure): string {
       return `Connvo's backend at ${f.url} answered with something that is not what its OpenAPI document promises (${f.what}). This is a backend problem, not a problem with the arguments; try again later or report it to Connvo.`;
     case "function_missing":
       return `The deployment at ${f.url} has no public function ${f.functionPath}. Check that CONNVO_DEPLOYMENT or CONNVO_CONVEX_URL points at a Connvo deployment.`;
+    case "function_failed":
+      return `Connvo's function ${f.functionPath} failed on Connvo's side${quoted(f.detail)}. This is a problem in Connvo's backend, not with the arguments or the sign-in; try again later, and report it to Connvo if it persists.`;
     case "backend_error":
-      return `Connvo's backend at ${f.url} failed to answer${f.status ? ` (HTTP ${f.status})` : ""}${f.code ? ` (error code ${sanitizeText(f.code, 40)})` : ""}. Try again; if it persists, report it to Connvo.`;
+      return `Connvo's backend at ${f.url} failed to answer${f.status ? ` (HTTP ${f.status})` : ""}${f.code ? ` (error code ${sanitizeText(redact(f.code), 40)})` : ""}. Try again; if it persists, report it to Connvo.`;
     case "internal":
       return "connvo-mcp hit an internal error while handling this call. The server is still running; try again, and report it if it repeats.";
   }
