@@ -17,6 +17,7 @@
  * generated modules are current.
  */
 import { parse } from "yaml";
+import { tableOfIdDescription } from "../../src/openapi/tableOfId.js";
 
 export type FunctionKind = "query" | "mutation" | "action";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -70,10 +71,6 @@ function deploymentName(description: string, url: string): string {
   return word;
 }
 
-/** `ID from table "meetings"` → "meetings". */
-export function tableOfIdDescription(description: unknown): string | undefined {
-  return typeof description === "string" ? /^ID from table "([A-Za-z0-9_]+)"$/.exec(description)?.[1] : undefined;
-}
 
 /** The kind where the document states it: "Calls a query at the path insights/queries.js:...". */
 function statedKind(description: string): FunctionKind | undefined {

@@ -17,7 +17,17 @@ import { deterministicConvexId } from "../convex/ids.js";
 import type { ConnectionQuality, SessionRow, SessionState } from "../convex/types.js";
 
 /** Fixed table numbers: any value works, these give 32-character IDs like real deployments. */
-export const TABLE_NUMBERS = { meetings: 10001, users: 10002, webrtcSessions: 10003 } as const;
+export const TABLE_NUMBERS = {
+  meetings: 10001,
+  users: 10002,
+  webrtcSessions: 10003,
+  meetingParticipants: 10004,
+  transcripts: 10005,
+  insights: 10006,
+  prompts: 10007,
+  profiles: 10008,
+  meetingNotes: 10009,
+} as const;
 export type DemoTable = keyof typeof TABLE_NUMBERS;
 
 export const meetingIdFor = (seed: string): string => deterministicConvexId(TABLE_NUMBERS.meetings, `meeting:${seed}`);
@@ -62,11 +72,11 @@ export interface DemoMeeting {
 // Building blocks
 // ---------------------------------------------------------------------------------------------
 
-const SEC = 1000;
-const MIN = 60 * SEC;
+export const SEC = 1000;
+export const MIN = 60 * SEC;
 
 /** A person: user document fields plus the seed their ID comes from. */
-interface Person {
+export interface Person {
   key: string;
   displayName?: string;
   /** false: this user has no avatar. */
@@ -125,7 +135,7 @@ function prng(seed: string): () => number {
 
 const SESSION_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-function slug(text: string): string {
+export function slug(text: string): string {
   return text
     .toLowerCase()
     .normalize("NFKD")
@@ -258,9 +268,9 @@ function meeting(
 // ---------------------------------------------------------------------------------------------
 
 const person = (displayName: string, key = slug(displayName)): Person => ({ key, displayName });
-const ME: Person = { key: "user_demo", displayName: "Alex Morgan" };
+export const ME: Person = { key: "user_demo", displayName: "Alex Morgan" };
 
-const P = {
+export const P = {
   priya: person("Priya Raman"),
   marcus: person("Marcus Chen"),
   sofia: person("Sofía Hernández"),
@@ -484,7 +494,7 @@ export const HOSTILE_NAMES = {
 // The named meetings
 // ---------------------------------------------------------------------------------------------
 
-const connected = (
+export const connected = (
   p: Person,
   createdAgo: number,
   quality?: ConnectionQuality,

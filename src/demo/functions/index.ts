@@ -1,0 +1,13 @@
+/**
+ * Every function the demo deployment serves. A new demo function is one export in a module here
+ * and one line below; the deployment validates its args against the OpenAPI document and routes it
+ * by kind. test/demo-functions.test.ts checks that every operation a tool calls has one.
+ */
+import type { DemoFunction } from "./context.js";
+import * as meetings from "./meetings.js";
+
+const MODULES: Record<string, DemoFunction>[] = [meetings];
+
+export const DEMO_FUNCTIONS: ReadonlyMap<string, DemoFunction> = new Map(
+  MODULES.flatMap((module) => Object.values(module)).map((fn) => [fn.path, fn]),
+);
