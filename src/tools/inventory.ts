@@ -11,8 +11,10 @@
 import type { ConfigProblem } from "../core/failures.js";
 import { type AnyTool, TOOLSETS, type Toolset } from "./define.js";
 import { getActiveSessions } from "./getActiveSessions.js";
+import { getMeeting } from "./getMeeting.js";
+import { listMeetings } from "./listMeetings.js";
 
-export const ALL_TOOLS: readonly AnyTool[] = [getActiveSessions];
+export const ALL_TOOLS: readonly AnyTool[] = [listMeetings, getMeeting, getActiveSessions];
 
 export interface ToolSelection {
   /** Tool names to offer (an allow-list); all when absent. */

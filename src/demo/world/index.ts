@@ -143,7 +143,8 @@ function fixtureMeeting(
   }
   if (fixture.access === "forbidden") participants.delete(alex);
   const list = [...participants.values()];
-  const host = list[0];
+  // Someone else hosts the fixtures: the story's live meeting is the one Alex hosts.
+  const host = list.find((p) => p.userId !== alex) ?? list[0];
   if (host) host.role = "host";
   return {
     key: name,
