@@ -47,6 +47,8 @@ export type DemoFault = FaultMatch &
     | { kind: "concurrencyLimit"; limit?: number }
     /** A function that throws on Connvo's side without ConvexError data (e.g. a return validator). */
     | { kind: "functionError"; message: string }
+    /** A successful answer with exactly this value (shapes the world does not hold, e.g. rateLimited notes). */
+    | { kind: "value"; value: unknown }
   );
 export type DemoFaultKind = DemoFault["kind"];
 
@@ -63,6 +65,7 @@ const FAULT_KINDS: ReadonlySet<string> = new Set<DemoFaultKind>([
   "convexError",
   "concurrencyLimit",
   "functionError",
+  "value",
 ]);
 
 export function faultMatches(fault: DemoFault, functionPath: string, args: unknown): boolean {
@@ -189,6 +192,9 @@ export async function answerWithFault(fault: DemoFault, ctx: FaultContext): Prom
     }
     case "concurrencyLimit":
       send(res, 429, concurrencyLimitBody(fault.limit ?? 16));
+      return true;
+    case "value":
+      sendOutcome(res, route, { kind: "success", value: fault.value === undefined ? null : fault.value });
       return true;
   }
 }
