@@ -142,9 +142,12 @@ function fixtureMeeting(
     });
   }
   if (fixture.access === "forbidden") participants.delete(alex);
-  const list = [...participants.values()];
   // Someone else hosts the fixtures: the story's live meeting is the one Alex hosts.
-  const host = list.find((p) => p.userId !== alex) ?? list[0];
+  if (![...participants.keys()].some((id) => id !== alex)) {
+    participants.set(PEOPLE.priya.id, { userId: PEOPLE.priya.id, role: "host", presence: "invited", createdAt: started });
+  }
+  const list = [...participants.values()];
+  const host = list.find((p) => p.userId !== alex);
   if (host) host.role = "host";
   return {
     key: name,
