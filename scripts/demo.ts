@@ -1,7 +1,9 @@
 /**
- * `npm run demo`: a real MCP client round trip, no Connvo account needed. Spawns the bundled
- * server with --demo over stdio (the way Claude Desktop or Cursor would), lists its tools, calls
- * get_active_sessions on a few seeded meetings, and prints exactly what the agent would read.
+ * `npm run demo`: a real agent's path through the toolkit, no Connvo account needed. Spawns the
+ * bundled server with --demo over stdio (the way Claude Desktop or Cursor would) and asks what a
+ * meeting assistant asks: what is on today, who is in the live meeting and how their connections
+ * are, what was said in the last 5 minutes, and what came out of yesterday's meeting. It prints
+ * exactly what the agent reads, then the demo meeting IDs to try in any client.
  */
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -17,27 +19,43 @@ const transport = new StdioClientTransport({
 const client = new Client({ name: "connvo-mcp-demo", version: "1.0.0" });
 await client.connect(transport);
 const server = client.getServerVersion();
-out(`Connected to ${server?.name} ${server?.version} over stdio (embedded demo deployment).`);
-
+out(`Connected to ${server?.name} ${server?.version} over stdio (embedded demo deployment, read-only).`);
 const { tools } = await client.listTools();
-for (const tool of tools) {
-  out(`\nTool ${tool.name}: ${tool.title}`);
-  out(`  input: ${JSON.stringify(tool.inputSchema.properties)}`);
-  out(`  annotations: ${JSON.stringify(tool.annotations)}`);
+out(`Tools: ${tools.map((t) => t.name).join(", ")}`);
+
+interface Listed {
+  meetings: { meetingId: string; title: string; state: string; startLocal?: string }[];
 }
 
-const calls: Array<[string, Record<string, unknown>]> = [
-  ["a healthy call", { meetingId: DEMO_MEETINGS.healthy.id }],
-  ["a poor connection", { meetingId: DEMO_MEETINGS.poorConnection.id }],
-  ["someone on two devices", { meetingId: DEMO_MEETINGS.twoDevices.id }],
-  ["an all-hands with 400 sessions, 5 listed", { meetingId: DEMO_MEETINGS.large.id, limit: 5 }],
-  ["an empty meeting", { meetingId: DEMO_MEETINGS.empty.id }],
-  ["a meeting the demo user may not see", { meetingId: DEMO_MEETINGS.forbidden.id }],
-  ["a string that is not a meeting ID", { meetingId: "standup-tuesday" }],
-];
-for (const [label, args] of calls) {
-  const result = await client.callTool({ name: "get_active_sessions", arguments: args });
-  out(`\n=== get_active_sessions ${JSON.stringify(args)}: ${label}${result.isError ? " (isError)" : ""}`);
+async function ask(question: string, name: string, args: Record<string, unknown>) {
+  out(`\n=== "${question}" → ${name} ${JSON.stringify(args)}`);
+  const result = await client.callTool({ name, arguments: args });
   for (const block of result.content) if (block.type === "text") out(block.text);
+  if (result.isError) throw new Error(`${name} failed`);
+  return result.structuredContent as Record<string, unknown>;
 }
+
+const today = (await ask("What's on my calendar today?", "list_meetings", { when: "today" })) as unknown as Listed;
+const live = today.meetings.find((m) => m.state === "live");
+if (!live) throw new Error("the demo world has no live meeting");
+await ask("Who is in the live meeting, and who hasn't joined?", "get_meeting", { meetingId: live.meetingId });
+await ask("How are their connections?", "get_active_sessions", { meetingId: live.meetingId });
+await ask("What was said in the last 5 minutes?", "get_transcript", { meetingId: live.meetingId, lastMinutes: 5 });
+const past = (await ask("Which meetings did I have recently?", "list_meetings", {
+  when: "past",
+  limit: 5,
+})) as unknown as Listed;
+const yesterday = past.meetings[0];
+if (!yesterday) throw new Error("the demo world has no past meeting");
+await ask("What did we decide yesterday, and what are the action items?", "get_meeting_summary", {
+  meetingId: yesterday.meetingId,
+});
+await ask("A meeting I may not see", "get_active_sessions", { meetingId: DEMO_MEETINGS.forbidden.id }).catch(
+  () => undefined,
+);
+
+const all = (await client.callTool({ name: "list_meetings", arguments: { limit: 100 } }))
+  .structuredContent as unknown as Listed;
+out("\nDemo meetings to try in any client (connvo-mcp --demo):");
+for (const m of all.meetings) out(`  ${m.meetingId}  ${m.state.padEnd(9)} ${m.title}`);
 await client.close();
