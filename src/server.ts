@@ -3,13 +3,23 @@
  * because the SDK builds an instance per connection (stdio) or per request (stateless HTTP);
  * tool definitions, schemas and instructions are built once, outside it.
  */
-import { McpServer, type ServerContext, type StandardSchemaWithJSON } from "@modelcontextprotocol/server";
+import {
+  McpServer,
+  ResourceTemplate,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+} from "@modelcontextprotocol/server";
+import { PANEL_MIME_TYPE, PANEL_RESOURCE_META, PANEL_URI, panelToolMeta } from "./app/meta.js";
 import type { ConvexBackend } from "./convex/client.js";
 import type { CallerIdentity } from "./core/identity.js";
+import { createLiveHub, type LiveHub, liveAccess } from "./live/hub.js";
+import { liveSourceOf } from "./live/source.js";
 import type { AnyTool } from "./tools/define.js";
+import { getActiveSessions } from "./tools/getActiveSessions.js";
 import { instructionsFor, selectTools } from "./tools/inventory.js";
 import { coerceNumericStrings } from "./tools/normalize.js";
-import { runTool } from "./tools/run.js";
+import { type RunContext, runTool } from "./tools/run.js";
+import { followSessionsResource, SESSIONS_TEMPLATE } from "./tools/watchMeeting.js";
 import { VERSION } from "./version.js";
 
 export type { CallerIdentity };
@@ -22,6 +32,8 @@ export interface ServerDeps {
   /** The tools to offer; default: the inventory's default selection (every read tool). */
   tools?: readonly AnyTool[];
   now?: () => number;
+  /** Live subscriptions (watch_meeting, resource subscriptions); one per process by default. */
+  live?: LiveHub;
 }
 
 export const SERVER_NAME = "connvo-mcp";
@@ -35,7 +47,11 @@ type JsonSchemaOptions = Parameters<StandardSchemaWithJSON["~standard"]["jsonSch
  * the advertised schema stays the OpenAPI one. `trusted` output skips per-call validation: the
  * server produced it from a schema-checked shape (tests validate every shape); it is still advertised.
  */
-function convertOnce(schema: StandardSchemaWithJSON, mode: "input" | "trusted"): StandardSchemaWithJSON {
+function convertOnce(
+  schema: StandardSchemaWithJSON,
+  mode: "input" | "trusted",
+  openApiProperties?: Readonly<Record<string, unknown>>,
+): StandardSchemaWithJSON {
   const std = schema["~standard"];
   const cache = new Map<string, Record<string, unknown>>();
   const memo = (io: "input" | "output") => (options: JsonSchemaOptions) => {
@@ -43,6 +59,11 @@ function convertOnce(schema: StandardSchemaWithJSON, mode: "input" | "trusted"):
     let json = cache.get(key);
     if (!json) {
       json = std.jsonSchema[io](options);
+      // Arguments from Connvo's OpenAPI document are advertised exactly as the document writes them
+      // (zod's round trip would turn a one-value enum into a const, for example).
+      if (io === "input" && openApiProperties) {
+        json = { ...json, properties: { ...(json.properties as object), ...openApiProperties } };
+      }
       cache.set(key, json);
     }
     return json;
@@ -55,22 +76,52 @@ function convertOnce(schema: StandardSchemaWithJSON, mode: "input" | "trusted"):
   return { "~standard": { ...std, validate, jsonSchema: { input: inputJson, output: memo("output") } } };
 }
 
-export function createServerFactory(deps: ServerDeps): () => McpServer {
+/** The factory, and the live hub its servers share (call `live.shutdown()` to end every watch at once). */
+export type ServerFactory = (() => McpServer) & { readonly live: LiveHub };
+
+export function createServerFactory(deps: ServerDeps): ServerFactory {
   const offered = deps.tools ?? selectTools().tools;
   const tools = offered.map((tool) => ({
     tool,
-    inputSchema: convertOnce(tool.inputSchema as unknown as StandardSchemaWithJSON, "input"),
+    inputSchema: convertOnce(tool.inputSchema as unknown as StandardSchemaWithJSON, "input", tool.openApiProperties),
     outputSchema: convertOnce(tool.output as unknown as StandardSchemaWithJSON, "trusted"),
   }));
   const instructions = instructionsFor(offered);
   const now = deps.now ?? Date.now;
   const identify = deps.identify ?? (() => ({ kind: "local" }) as const);
-  return () => {
+  const hub = deps.live ?? createLiveHub({ now });
+  const offersPanel = offered.some((tool) => panelToolMeta(tool.name));
+  const offersSessions = offered.some((tool) => tool.name === getActiveSessions.name);
+  const runContext = (ctx: ServerContext): RunContext => {
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    return {
+      backend: () => deps.backendFor(identify(ctx)),
+      signal: ctx.mcpReq.signal,
+      now,
+      live: () => liveAccess(hub, () => liveSourceOf(deps.backendFor(identify(ctx)))),
+      ...(progressToken !== undefined
+        ? {
+            progress: (progress: number, total?: number, message?: string) =>
+              void ctx.mcpReq
+                .notify({ method: "notifications/progress", params: { progressToken, progress, total, message } })
+                .catch(() => undefined),
+          }
+        : {}),
+    };
+  };
+  const factory = () => {
     const server = new McpServer(
       { name: SERVER_NAME, title: "Connvo", version: VERSION },
-      { capabilities: { tools: {} }, instructions },
+      {
+        capabilities: {
+          tools: {},
+          ...(offersPanel || offersSessions ? { resources: { subscribe: offersSessions } } : {}),
+        },
+        instructions,
+      },
     );
     for (const { tool, inputSchema, outputSchema } of tools) {
+      const meta = panelToolMeta(tool.name);
       server.registerTool(
         tool.name,
         {
@@ -79,15 +130,56 @@ export function createServerFactory(deps: ServerDeps): () => McpServer {
           inputSchema,
           outputSchema,
           annotations: tool.annotations,
+          ...(meta ? { _meta: meta } : {}),
         },
-        (args: unknown, ctx: ServerContext) =>
-          runTool(tool, args, {
-            backend: () => deps.backendFor(identify(ctx)),
-            signal: ctx.mcpReq.signal,
-            now,
-          }),
+        (args: unknown, ctx: ServerContext) => runTool(tool, args, runContext(ctx)),
       );
+    }
+    // The meeting panel (an MCP App): read only by hosts that render apps.
+    if (offersPanel) {
+      server.registerResource(
+        "meeting-panel",
+        PANEL_URI,
+        {
+          title: "Connvo meeting panel",
+          description: "A live panel of who is in a meeting, for hosts that render MCP Apps.",
+          mimeType: PANEL_MIME_TYPE,
+          _meta: PANEL_RESOURCE_META,
+        },
+        async (uri) => {
+          const { panelHtml } = await import("./app/panel.js");
+          return {
+            contents: [{ uri: uri.href, mimeType: PANEL_MIME_TYPE, text: panelHtml(), _meta: PANEL_RESOURCE_META }],
+          };
+        },
+      );
+    }
+    // connvo://meetings/{meetingId}/sessions: read = the sessions summary; subscribable on stdio.
+    if (offersSessions) {
+      const follow = followSessionsResource({
+        server,
+        hub,
+        now,
+        read: (meetingId, ctx) => runTool(getActiveSessions, { meetingId }, runContext(ctx)),
+        source: (ctx) => liveSourceOf(deps.backendFor(identify(ctx))),
+      });
+      server.registerResource(
+        "meeting-sessions",
+        new ResourceTemplate(SESSIONS_TEMPLATE, { list: undefined }),
+        {
+          title: "Who is in a Connvo meeting",
+          description:
+            "The sessions summary of a meeting (as get_active_sessions). Subscribe (stdio) to be told when it changes.",
+          mimeType: "application/json",
+        },
+        (uri, variables, ctx) => follow.read(uri, variables, ctx),
+      );
+      server.server.setRequestHandler("resources/subscribe", (request, ctx) =>
+        follow.subscribe(request.params.uri, ctx),
+      );
+      server.server.setRequestHandler("resources/unsubscribe", (request) => follow.unsubscribe(request.params.uri));
     }
     return server;
   };
+  return Object.assign(factory, { live: hub });
 }

@@ -131,7 +131,7 @@ describe("a meeting assistant's questions, answered from tool outputs alone", ()
     const text = resultText(
       await ask("get_meeting_summary", { meetingId: await findMeeting("weekly product sync", "live") }),
     );
-    expect(text).toMatch(/not generated yet/i);
+    expect(text).toMatch(/no summary has been generated yet/i);
   });
 
   it("brief me on the people in my next meeting", async () => {

@@ -10,13 +10,13 @@ import { ROOT } from "./helpers/paths.js";
 /** Bottom first. A file belongs to the first layer whose prefix matches its path under src/. */
 const LAYERS: [string, string[]][] = [
   ["core", ["core/"]],
-  ["config", ["config/"]],
+  ["config", ["config/", "auth/"]],
   ["backend", ["convex/", "live/"]],
   ["openapi", ["openapi/"]],
   ["present", ["present/"]],
   ["tools", ["tools/", "summary/", "app/"]],
   ["server", ["server.ts", "version.ts"]],
-  ["edge", ["transports/", "cli.ts", "demo/"]],
+  ["edge", ["transports/", "cli.ts", "commands/", "demo/"]],
 ];
 // version.ts and generated data have no imports of ours; they may be used from anywhere.
 const ANYWHERE = [/^version\.ts$/, /\.generated\.ts$/];

@@ -80,3 +80,28 @@ describe("calls by kind", () => {
     expect(failure).toEqual({ kind: "forbidden", resource: { table: "meetings", id: demo.meetings.forbidden } });
   });
 });
+
+describe("a token source that hangs", () => {
+  it("is reported as the token source timing out, with nothing sent", async () => {
+    demo.resetStats();
+    const hanging = {
+      info: { kind: "command" } as const,
+      get: () => new Promise<string>(() => {}),
+      afterRejection: () => Promise.resolve(undefined),
+    };
+    const b = createConvexBackend({ url: demo.url, token: hanging, timeoutMs: 300 });
+    const failure = await failureOf(b.query(SESSIONS, { meetingId: demo.meetings.healthy }));
+    expect(failure).toEqual({ kind: "token_timeout", timeoutMs: 300, source: { kind: "command" } });
+    expect(demo.stats.queryRequests).toBe(0);
+  });
+
+  it("a fixed token never is: the deadline passing mid-request is the backend's", async () => {
+    demo.injectFault({ kind: "hang", times: 1 });
+    const failure = await failureOf(
+      createConvexBackend({ url: demo.url, token: demo.token, timeoutMs: 300 }).query(SESSIONS, {
+        meetingId: demo.meetings.healthy,
+      }),
+    );
+    expect(failure.kind).toBe("timeout");
+  });
+});

@@ -161,3 +161,52 @@ describe("wording added for resilience", () => {
     expect(failureMessage({ kind: "rate_limited", attempts: 1 })).not.toMatch(/tried/);
   });
 });
+
+describe("what really happened (issue 11)", () => {
+  it("a redirect (fetch with redirect: error) is a redirect, not a network error, and is not retried", () => {
+    const error = new TypeError("fetch failed", { cause: new Error("unexpected redirect") });
+    const f = classify(error);
+    expect(f).toEqual({ kind: "redirected", url: ctx.url });
+    expect(isRetryable(f)).toBe(false);
+    expect(failureMessage(f)).toMatch(/answered with a redirect.*never sent anywhere else/);
+  });
+
+  it("'[Request ID: X] Server Error' without ConvexError data is function_failed, with the detail and no stack", () => {
+    const f = classify(
+      new Error(
+        "[Request ID: 9a8b7c6d5e4f3a2b] Server Error\nReturnsValidationError: Value does not match validator.\n    at handler (../convex/x.ts:1:2)",
+      ),
+    );
+    expect(f).toEqual({
+      kind: "function_failed",
+      url: ctx.url,
+      functionPath: ctx.functionPath,
+      detail: "ReturnsValidationError: Value does not match validator.",
+    });
+    expect(isRetryable(f)).toBe(false);
+    expect(classify(new Error("[Request ID: 1] Server Error"))).toEqual({
+      kind: "function_failed",
+      url: ctx.url,
+      functionPath: ctx.functionPath,
+    });
+    // Argument validation and a missing function keep their own kinds.
+    expect(classify(new Error("[Request ID: 1] Server Error\nArgumentValidationError: x"))).toMatchObject({
+      kind: "backend_validation",
+    });
+    expect(classify(new Error("[Request ID: 1] Server Error\nCould not find public function for 'a:b'"))).toMatchObject(
+      {
+        kind: "function_missing",
+      },
+    );
+  });
+
+  it("tokens that cannot or must not be sent have wording that says no request was sent", () => {
+    expect(failureMessage({ kind: "token_placeholder" })).toMatch(/placeholder.*no request was sent/);
+    expect(failureMessage({ kind: "token_unsendable", problem: "non_ascii", position: 3, codePoint: 0x201c })).toMatch(
+      /outside printable ASCII \(U\+201C\) at position 4.*no request was sent/,
+    );
+    expect(failureMessage({ kind: "token_unsendable", problem: "control", position: 0, codePoint: 10 })).toMatch(
+      /line break or control character at position 1/,
+    );
+  });
+});

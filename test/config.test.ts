@@ -34,7 +34,9 @@ describe("configuration", () => {
   it("names the variable to set when the token is missing", () => {
     const config = loadConfig({});
     expect(config.problems.map((p) => p.variable)).toEqual(["CONNVO_TOKEN"]);
-    expect(config.problems[0]?.message).toMatch(/Set it to your Connvo access token/);
+    expect(config.problems[0]?.message).toMatch(
+      /Run `connvo-mcp login`.*or set CONNVO_TOKEN to your Connvo access token/,
+    );
   });
 
   it("reports an unknown deployment name, a bad URL, contradictions and a bad timeout", () => {

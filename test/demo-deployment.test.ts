@@ -12,7 +12,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { ConvexError } from "convex/values";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { deterministicConvexId, isConvexId } from "../src/convex/ids.js";
-import { CONNECTION_QUALITIES, SESSION_STATES, type SessionRow } from "../src/convex/types.js";
+import { CONNECTION_QUALITIES, type SessionRow } from "../src/convex/types.js";
 import { type DemoDeployment, type DemoFault, FUNCTION_PATH, startDemoDeployment } from "../src/demo/deployment.js";
 import {
   DEMO_MEETINGS,

@@ -68,16 +68,20 @@ describe("refused at startup (exit 2)", () => {
 });
 
 describe("cannot listen", () => {
-  it("a port already in use exits 1 with a clear message, even in demo mode (nothing left running)", async () => {
+  it("a port already in use is a settings problem: exit 2 with the remedy, before anything starts", async () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = holder.address() as AddressInfo;
       const result = runCli(["--demo", "--http", "--port", String(port)]);
-      expect(result.status, result.stderr).toBe(1);
+      expect(result.status, result.stderr).toBe(2);
       expect(result.stderr).toMatch(
-        new RegExp(`could not listen on 127\\.0\\.0\\.1:${port}: the address is already in use`),
+        new RegExp(
+          `refusing to start the HTTP server:\\n  - Port ${port} on 127\\.0\\.0\\.1 is already in use.*--port <port>.*--port 0`,
+        ),
       );
+      // Checked before the demo deployment (or anything else) started.
+      expect(result.stderr).not.toMatch(/demo deployment listening/);
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }

@@ -321,7 +321,7 @@ describe("result cache", () => {
   });
 
   it("is off with a TTL of 0, expires entries, and stays within its bounds", () => {
-    let now = 0;
+    let now = 50_000;
     const off = createResultCache({ ttlMs: 0, now: () => now });
     off.set("k", 1, 10);
     expect(off.get("k")).toBeUndefined();
@@ -329,9 +329,9 @@ describe("result cache", () => {
     const cache = createResultCache({ ttlMs: 1000, now: () => now, maxEntries: 3, maxBytes: 100 });
     cache.set("k", "v", 10);
     expect(cache.get("k")).toEqual({ value: "v" });
-    now = 999;
+    now = 51_000; // exactly the TTL old: still served
     expect(cache.get("k")).toEqual({ value: "v" });
-    now = 1000;
+    now = 51_001;
     expect(cache.get("k")).toBeUndefined();
     for (const k of ["a", "b", "c", "d"]) cache.set(k, k, 10);
     expect(cache.size).toBe(3);
@@ -341,6 +341,18 @@ describe("result cache", () => {
     expect(cache.size).toBe(1); // byte budget
     cache.set("huge", "x", 101);
     expect(cache.get("huge")).toBeUndefined();
+  });
+
+  it("evicts the least recently used answer first: a hit counts as use", () => {
+    const now = 50_000;
+    const cache = createResultCache({ ttlMs: 1000, now: () => now, maxEntries: 2 });
+    cache.set("a", "A", 1);
+    cache.set("b", "B", 1);
+    expect(cache.get("a")).toEqual({ value: "A" });
+    cache.set("c", "C", 1);
+    expect(cache.get("b")).toBeUndefined();
+    expect(cache.get("a")).toEqual({ value: "A" });
+    expect(cache.get("c")).toEqual({ value: "C" });
   });
 });
 

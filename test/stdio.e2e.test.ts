@@ -43,8 +43,9 @@ afterEach(() => demo.clearFaults());
 describe("tools/list over stdio", () => {
   it("advertises get_active_sessions with the OpenAPI-derived schema and explicit annotations", async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["get_active_sessions"]);
-    const tool = tools[0]!;
+    expect(tools.map((t) => t.name)).toContain("get_active_sessions");
+    const tool = tools.find((t) => t.name === "get_active_sessions");
+    if (!tool) throw new Error("get_active_sessions is not listed");
     expect(tool.title).toBeTruthy();
     expect(tool.inputSchema.properties?.meetingId).toEqual(
       operation("meetings/webrtc/index:getActiveSessions").argsSchema.properties?.meetingId,
@@ -191,7 +192,7 @@ describe("configuration and network problems, each in its own server process", (
 
   it("starts without a token, lists tools, and says which variable to set on every call", async () => {
     const s = await withServer({ CONNVO_CONVEX_URL: demo.url }, async (s) => {
-      expect((await s.client.listTools()).tools).toHaveLength(1);
+      expect((await s.client.listTools()).tools.map((t) => t.name)).toContain("get_active_sessions");
       expectError(await call({ meetingId: DEMO_MEETINGS.healthy.id }, s), /CONNVO_TOKEN is not set/);
       expectError(await call({ meetingId: DEMO_MEETINGS.empty.id }, s), /CONNVO_TOKEN is not set/);
     });

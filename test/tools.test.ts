@@ -56,6 +56,29 @@ describe("every tool", () => {
     }
   });
 
+  it.each(ALL_TOOLS.map((t) => [t.name] as const))(
+    "%s advertises the OpenAPI args verbatim, plus its options",
+    async (name) => {
+      const tool = byName(name);
+      const { list } = await listed([tool]);
+      const shown = list[0]?.inputSchema as { properties: Record<string, unknown>; required?: string[] };
+      const schema = tool.args ? operation(tool.args.from).argsSchema : { properties: {}, required: [] };
+      const fromOpenApi = Object.keys(schema.properties ?? {}).filter(
+        (key) => !tool.args?.pick || tool.args.pick.includes(key),
+      );
+      for (const key of fromOpenApi) expect(shown.properties[key], key).toEqual(schema.properties?.[key]);
+      for (const key of schema.required ?? []) {
+        if (!fromOpenApi.includes(key)) continue;
+        // A tool may make an OpenAPI argument optional (get_person without userId: the caller).
+        if (tool.args?.optional?.includes(key)) expect(shown.required ?? []).not.toContain(key);
+        else expect(shown.required).toContain(key);
+      }
+      // Everything else is an MCP-side option of the tool.
+      const options = Object.keys(shown.properties).filter((key) => !fromOpenApi.includes(key));
+      expect(options.sort()).toEqual(Object.keys(tool.options ?? {}).sort());
+    },
+  );
+
   it.each(ALL_TOOLS.map((t) => [t.name] as const))("%s matches its snapshot", async (name) => {
     const { list } = await listed(selectTools({ enableWrites: true, tools: [name] }).tools);
     expect(list).toHaveLength(1);

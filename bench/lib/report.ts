@@ -50,22 +50,16 @@ export interface MarkdownMeta {
   loadAverage1m: Record<string, number>;
   peer: { package: string; version: string; tool: string };
   tokenizer: string;
-  counts: {
-    coldRuns: number;
-    callWarmup: number;
-    callRounds: number;
-    callsPerRound: number;
-    memoryCheckpoints: number[];
-    sharedCalls: number;
-    httpWarmup: number;
-    httpCalls: Record<number, number>;
-  };
+  /** How connvo-mcp was started, and the environment every subject got. */
+  launch: string;
+  environment: string;
 }
 
 export function renderMarkdown(
   meta: MarkdownMeta,
   rows: readonly Row[],
   targets: readonly Target[],
+  method: readonly string[],
   notes: string,
 ): string {
   const m = meta.machine;
@@ -84,8 +78,10 @@ export function renderMarkdown(
     `- Node ${m.node} on ${m.os} (${m.kernel})`,
     `- 1-minute load average during the run: ${load}. Anything else running on the machine slows every`,
     "  subject; they are run interleaved (rotating order) so ratios stay comparable.",
-    `- Peer: \`${meta.peer.package}\` ${meta.peer.version}, stdio, its tool \`${meta.peer.tool}\` (the one operation in`,
-    "  `openapi/connvo-convex-openapi.yaml`, allow-listed with `--tools explicit --tool`), same demo deployment, same token.",
+    `- connvo-mcp: ${meta.launch}.`,
+    `- Peer: \`${meta.peer.package}\` ${meta.peer.version}, its tool \`${meta.peer.tool}\` (the one operation of`,
+    "  `openapi/connvo-convex-openapi.yaml` it is allow-listed for, `--tools explicit --tool`), same demo deployment, same token.",
+    `- Environment of every spawned process (connvo-mcp, the peer, the floors, bare node): ${meta.environment}`,
     `- Tokens: ${meta.tokenizer}.`,
     "",
     "## How to reproduce",
@@ -119,7 +115,6 @@ export function renderMarkdown(
     }
     if (open) out.push(`| ${[row.figure, row.ours, row.peer, row.floor, row.ratio].map(cell).join(" | ")} |`);
   }
-  const c = meta.counts;
   out.push(
     "",
     "## Method",
@@ -127,28 +122,7 @@ export function renderMarkdown(
     "- All servers are child processes driven by a raw JSON-RPC client over their stdio pipes",
     "  (newline-delimited, as the MCP stdio transport frames messages): no SDK client in the timings.",
     "  The demo deployment (`src/demo/deployment.ts`) runs inside the benchmark process on 127.0.0.1.",
-    `- Cold start: spawn → \`initialize\` → \`notifications/initialized\` → first \`tools/list\` answer, ${c.coldRuns} runs`,
-    "  each, interleaved with rotating order, after one discarded round; bare node is spawn → exit of `node -e ''`.",
-    "  connvo-mcp runs `node dist/cli.js` with `CONNVO_CONVEX_URL` and `CONNVO_TOKEN`.",
-    `- Per call: ${c.callWarmup} warm-up calls each, then ${c.callRounds} rounds of ${c.callsPerRound} sequential calls per subject in`,
-    "  rotating order; median and p99 (nearest rank). The direct client is one `ConvexHttpClient` (convex/browser,",
-    "  `logger: false`) made once, in the benchmark process. Server CPU per call is user+system time from",
-    "  `/proc/<pid>/stat` over the measured calls. The floors (`bench/floor/`) split our overhead above the direct",
-    "  call into the process hop (stdio proxy − direct), the MCP SDK (SDK proxy − stdio proxy) and our own work",
-    "  (connvo-mcp − SDK proxy).",
-    `- HTTP: \`node dist/cli.js --http --port 0\` (loopback, no shared secret); ${c.httpWarmup} warm-up calls; then N clients`,
-    `  (each initialized) share ${Object.entries(c.httpCalls)
-      .map(([k, v]) => `${v} calls at ${k}`)
-      .join(", ")} and call back to back. The load generator and the demo deployment`,
-    "  share one process; its CPU use is shown, since near 100% means it, not the server, is the limit.",
-    `- Answer size: UTF-8 bytes and tokens of the tool result's text content with default arguments (ours: limit and`,
-    '  format defaults), for the seeded meetings size1/size10/size100/size1000. "Compact JSON" is the peer\'s answer',
-    "  re-serialized without whitespace. The attention check re-derives, from the raw rows and the documented rules",
-    "  (poor/fair fresh quality, stale metrics > 120 s, stuck connecting ≥ 30 s, dropped, failed), who needs attention,",
-    "  and checks that our text names min(needing attention, limit) of them by userId and counts the rest as left out.",
-    `- Memory: VmRSS of a fresh server process after the handshake and after ${c.memoryCheckpoints.join(" / ")} sequential calls.`,
-    `- Shared calls: a fresh server, one warm-up call, then ${c.sharedCalls} identical calls sent at once while the demo deployment`,
-    "  delays every answer (a `latency` fault); the deployment's own counters say how many requests reached it.",
+    ...method.map((line) => (line.startsWith("  ") ? line : `- ${line}`)),
   );
   if (notes.trim()) out.push("", notes.trim());
   return `${out.join("\n")}\n`;

@@ -71,7 +71,6 @@ function deploymentName(description: string, url: string): string {
   return word;
 }
 
-
 /** The kind where the document states it: "Calls a query at the path insights/queries.js:...". */
 function statedKind(description: string): FunctionKind | undefined {
   const kind = /Calls an? (query|mutation|action) at the path/.exec(description)?.[1];

@@ -190,7 +190,7 @@ function expandPath(raw: string): string {
 }
 
 const MISSING_TOKEN =
-  "CONNVO_TOKEN is not set. Set it to your Connvo access token (the WorkOS-issued JWT you are signed in with) in the MCP server's env, then restart the server; or set CONNVO_TOKEN_FILE to a file that holds it, or CONNVO_TOKEN_COMMAND to a command that prints it. To try the server without an account, start it with --demo.";
+  "CONNVO_TOKEN is not set and no sign-in is stored. Run `connvo-mcp login` once in a terminal to sign in (the server then refreshes the token itself), or set CONNVO_TOKEN to your Connvo access token (the WorkOS-issued JWT you are signed in with) in the MCP server's env, then restart the server; or set CONNVO_TOKEN_FILE to a file that holds it, or CONNVO_TOKEN_COMMAND to a command that prints it. To try the server without an account, start it with --demo.";
 
 function chooseTokenSetting(
   env: Env,

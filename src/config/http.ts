@@ -3,15 +3,26 @@
  * that listens where it should not, or with a secret it cannot check, must not start at all, so
  * every problem is collected and the CLI refuses to start with all of them (exit code 2).
  */
-import { isIP } from "node:net";
+import { createServer, isIP } from "node:net";
+import { type HttpAuthMode, type OAuthSettings, parseHttpAuth } from "../auth/settings.js";
 
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
 export const DEFAULT_HTTP_PORT = 8787;
 /** Tool arguments are a meeting ID and two small options; 1 MiB leaves room for any client's envelope. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A refused request's body is read and thrown away up to this much before the answer is written,
+ * so the client reads the status instead of a connection reset; past it the connection is cut.
+ */
+export const MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES;
 /** A client gets this long to send its headers, and then its whole request (slowloris defence). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How often Node checks those two deadlines. Its default (30 s) lets a request that should have
+ * been cut at 30 s run to almost 60 s; checked every second, the deadline holds within a second.
+ */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 /** Shorter tokens are guessable, and log redaction (registerSecret) ignores values under 8 chars. */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -27,11 +38,19 @@ export interface HttpConfig {
   /** Origin header values accepted on /mcp: a host name (any scheme and port) or a full origin. */
   allowedOrigins: string[];
   loopback: boolean;
+  /** Who may call (src/auth/settings.ts); absent means "secret" with a token, else "none". */
+  auth?: HttpAuthMode;
+  /** CONNVO_MCP_AUTH=oauth: every user signs in (src/transports/http/oauth.ts). */
+  oauth?: OAuthSettings;
 }
 
 export interface HttpFlags {
   host?: string;
   port?: string;
+  /** --auth none|secret|oauth (CONNVO_MCP_AUTH). */
+  auth?: string;
+  /** --demo: the OAuth settings come from the demo's authorization server. */
+  demo?: boolean;
 }
 
 export type HttpConfigResult = { ok: true; config: HttpConfig; warnings: string[] } | { ok: false; errors: string[] };
@@ -180,14 +199,19 @@ export function parseHttpConfig(env: Env, flags: HttpFlags = {}, connvoToken?: s
   const port = parsePort(nonEmpty(flags.port) ?? nonEmpty(env.CONNVO_MCP_HTTP_PORT), errors);
   const token = parseToken(env, connvoToken, errors);
   const loopback = isLoopbackHost(host);
-  // An invalid token was reported above; this is for no token at all.
-  if (!loopback && env.CONNVO_MCP_HTTP_TOKEN === undefined) {
+  const auth = parseHttpAuth(env, flags.auth, flags.demo);
+  errors.push(...auth.errors);
+  // An invalid token was reported above; this is for no token at all. OAuth signs every user in.
+  if (!loopback && env.CONNVO_MCP_HTTP_TOKEN === undefined && auth.mode !== "oauth") {
     errors.push(
       `Refusing to listen on ${host} without authentication: anyone who can reach that address could read meetings with this server's Connvo token. Set CONNVO_MCP_HTTP_TOKEN to a long random secret (clients then send "Authorization: Bearer <secret>"), or listen on 127.0.0.1 (the default).`,
     );
   }
 
-  const configuredHosts = parseHostnames(env.CONNVO_MCP_ALLOWED_HOSTS, "CONNVO_MCP_ALLOWED_HOSTS", errors);
+  const configuredHosts = [
+    ...parseHostnames(env.CONNVO_MCP_ALLOWED_HOSTS, "CONNVO_MCP_ALLOWED_HOSTS", errors),
+    ...auth.hosts,
+  ];
   // Loopback names are always safe to accept: a rebinding attack arrives with the attacker's name.
   const allowedHosts = [...new Set([...LOOPBACK_NAMES, ...configuredHosts])];
   const bindName = isWildcard(host) ? undefined : normalizeHostname(hostForUrl(host));
@@ -202,7 +226,54 @@ export function parseHttpConfig(env: Env, flags: HttpFlags = {}, connvoToken?: s
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    config: { host, port, token, allowedHosts: [...new Set(allowedHosts)], allowedOrigins, loopback },
+    config: {
+      host,
+      port,
+      token,
+      allowedHosts: [...new Set(allowedHosts)],
+      allowedOrigins,
+      loopback,
+      auth: auth.mode,
+      ...(auth.oauth ? { oauth: auth.oauth } : {}),
+    },
     warnings,
   };
+}
+
+/**
+ * Whether the configured address can be listened on, checked before anything else starts (the
+ * demo deployment included) so that a busy port is a settings problem with its remedy (exit code
+ * 2), not a crash after start-up. Undefined when it can; otherwise what to do.
+ */
+export function listenProblem(config: Pick<HttpConfig, "host" | "port">): Promise<string | undefined> {
+  const where = `${hostForUrl(config.host)}:${config.port}`;
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      switch (error.code) {
+        case "EADDRINUSE":
+          return resolve(
+            `Port ${config.port} on ${hostForUrl(config.host)} is already in use (another connvo-mcp, or another program, listens there). Stop it, choose another port with --port <port> (or CONNVO_MCP_HTTP_PORT), or use --port 0 to take any free port (the log line then says which).`,
+          );
+        case "EACCES":
+          return resolve(
+            `Not allowed to listen on ${where}: ports below 1024 need extra privileges. Choose a port from 1024 to 65535 with --port <port> (or CONNVO_MCP_HTTP_PORT), or --port 0 for any free one.`,
+          );
+        case "EADDRNOTAVAIL":
+          return resolve(
+            `Cannot listen on ${where}: ${config.host} is not an address of this machine. Use --host 127.0.0.1 (the default), 0.0.0.0 or :: for all interfaces, or one of this machine's addresses.`,
+          );
+        case "ENOTFOUND":
+        case "EAI_AGAIN":
+          return resolve(
+            `Cannot listen on ${where}: the host name ${config.host} does not resolve. Use an IP address.`,
+          );
+        default:
+          return resolve(`Cannot listen on ${where}: ${error.message}.`);
+      }
+    });
+    probe.listen({ port: config.port, host: config.host, exclusive: true }, () => {
+      probe.close(() => resolve(undefined));
+    });
+  });
 }

@@ -4,7 +4,11 @@
  * token yet, when the token has expired or expires within a minute, and once after the backend
  * rejected the token. Concurrent callers share one run. The command's stdin is closed (it must
  * not prompt), it runs in its own process group so a timeout can kill whatever it started, and
- * its stdout is registered as a secret before anything about the run is reported.
+ * its stdout is registered as a secret before anything about the run is reported. What it writes
+ * to stderr is shown in errors only with token-like words replaced, since a token it never
+ * printed on stdout is not known to the redactor. A run ends when the shell exits: anything it
+ * left running in the background (even in a session of its own, out of reach of the group kill)
+ * no longer holds the server, because its pipes are destroyed and the child is unreferenced.
  */
 import type { spawn as Spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -28,8 +32,28 @@ export interface CommandTokenSourceOptions {
 const MAX_STDOUT_BYTES = 64 * 1024;
 const MAX_STDERR_CHARS = 2000;
 export const DEFAULT_REFRESH_BEFORE_MS = 60_000;
+/**
+ * After the shell exits, how long output still in its pipes may take to arrive when something it
+ * started in the background keeps them open (so they never reach end-of-file).
+ */
+const AFTER_EXIT_MS = 100;
 
 type CommandFailure = Omit<Extract<Failure, { kind: "token_command" }>, "kind">;
+
+/** A run of bearer-token characters (RFC 6750 b64token: `=` only as trailing padding). */
+const TOKEN_LIKE_WORD = /[A-Za-z0-9\-._~+/]{16,}=*/g;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+
+/**
+ * The command's stderr, fit to show: every long word of token characters that mixes letters and
+ * digits (an opaque token, a JWT, an API key) becomes "[redacted]". Ordinary messages ("not signed
+ * in", "exit status 3", a timestamp) keep their words.
+ */
+export function scrubCommandStderr(text: string): string {
+  return text.replace(TOKEN_LIKE_WORD, (word) =>
+    /[A-Za-z]/.test(word) && /\d/.test(word) && !ISO_TIMESTAMP.test(word) ? "[redacted]" : word,
+  );
+}
 
 /**
  * Runs the command once; resolves with stdout, or rejects with a ToolFailure. `spawn` rather than
@@ -41,10 +65,16 @@ function runCommand(command: string, shell: string, timeoutMs: number): Promise<
     let stdout = "";
     let stderr = "";
     let settled = false;
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let stdoutEnded = false;
+    let stderrEnded = false;
+    let lingerTimer: NodeJS.Timeout | undefined;
     const finish = (outcome: { stdout: string } | CommandFailure) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(lingerTimer);
+      release();
       // Whatever it printed may be a token, even on failure: redact it everywhere from now on.
       // Only token-like lines, so that ordinary words in a chatty output do not become "secrets".
       for (const line of stdout.split("\n")) {
@@ -52,7 +82,26 @@ function runCommand(command: string, shell: string, timeoutMs: number): Promise<
         if (candidate && candidate.length >= 20 && !/\s/.test(candidate)) registerSecret(candidate);
       }
       if ("stdout" in outcome) resolve(outcome.stdout);
-      else reject(new ToolFailure({ kind: "token_command", ...outcome, stderr: stderr.trim() || undefined }));
+      else {
+        const shown = scrubCommandStderr(stderr.trim());
+        reject(new ToolFailure({ kind: "token_command", ...outcome, stderr: shown || undefined }));
+      }
+    };
+    /** The run is over: nothing it left behind may keep this process alive or read from it. */
+    const release = () => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
+    };
+    const conclude = () => {
+      if (!exited) return;
+      const { code, signal } = exited;
+      if (code === 0) finish({ stdout });
+      else if (code !== null) finish({ problem: "failed", exitCode: code });
+      else finish({ problem: "killed", signal: signal ?? undefined });
+    };
+    const onStreamEnd = () => {
+      if (exited && stdoutEnded && stderrEnded) conclude();
     };
     const killGroup = () => {
       try {
@@ -79,11 +128,25 @@ function runCommand(command: string, shell: string, timeoutMs: number): Promise<
     child.stderr.on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-MAX_STDERR_CHARS); // the end of stderr says what went wrong
     });
+    // A destroyed pipe may report an error; the outcome is decided elsewhere.
+    child.stdout.on("error", () => {});
+    child.stderr.on("error", () => {});
+    child.stdout.once("end", () => {
+      stdoutEnded = true;
+      onStreamEnd();
+    });
+    child.stderr.once("end", () => {
+      stderrEnded = true;
+      onStreamEnd();
+    });
     child.on("error", (error: NodeJS.ErrnoException) => finish({ problem: "spawn", code: error.code }));
-    child.on("close", (code, signal) => {
-      if (code === 0) finish({ stdout });
-      else if (code !== null) finish({ problem: "failed", exitCode: code });
-      else finish({ problem: "killed", signal: signal ?? undefined });
+    child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      if (stdoutEnded && stderrEnded) return conclude();
+      // Something it started still holds the pipes. Output the shell wrote before exiting is
+      // already in them: give it a moment, then one more turn of the event loop (so a loop that
+      // was busy when the timer fired still reads the pipes first), and conclude.
+      lingerTimer = setTimeout(() => setImmediate(conclude), AFTER_EXIT_MS);
     });
     const timer = setTimeout(() => {
       // The whole group: `sh -c` may have started children that hold stdout open.

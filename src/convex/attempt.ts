@@ -6,6 +6,7 @@
  * must never carry one user's token into another's call.
  */
 import { ConvexHttpClient } from "convex/browser";
+import { ToolFailure } from "../core/failures.js";
 import { readBodyLimited } from "./bodyLimit.js";
 import { HttpStatusError } from "./classify.js";
 
@@ -54,9 +55,11 @@ function guardedFetch(
       throw new HttpStatusError(response.status, body, response.headers.get("retry-after") ?? undefined);
     }
     // A declared length within the limit is enforced by the HTTP parser itself: hand the response
-    // over as it is instead of reading it here and wrapping the bytes in a second Response.
+    // over as it is instead of reading it here and wrapping the bytes in a second Response. Only
+    // for an unencoded body: with Content-Encoding the length counts compressed bytes, and fetch
+    // inflates what it reads (a 400 KB gzip bomb is 400 MB decoded), so those are counted as decoded.
     const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-    if (Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
+    if (isIdentityEncoded(response.headers) && Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
       onBody(declared);
       return response;
     }
@@ -66,7 +69,40 @@ function guardedFetch(
   };
 }
 
+/** No Content-Encoding (or `identity`): the body's bytes are the bytes on the wire. */
+function isIdentityEncoded(headers: Headers): boolean {
+  const encoding = headers.get("content-encoding")?.trim().toLowerCase();
+  return !encoding || encoding === "identity";
+}
+
+/**
+ * A token that cannot be sent as it is, caught before any request: fetch would throw a TypeError
+ * that reads like a network failure (and would be retried as one). A placeholder left in an example
+ * configuration is refused here too, so it is never sent to Connvo.
+ */
+export function checkTokenSendable(token: string): void {
+  if (isPlaceholderToken(token)) throw new ToolFailure({ kind: "token_placeholder" });
+  for (let position = 0; position < token.length; position++) {
+    const codePoint = token.codePointAt(position) ?? 0;
+    if (codePoint < 0x20 || codePoint === 0x7f) {
+      throw new ToolFailure({ kind: "token_unsendable", problem: "control", position, codePoint });
+    }
+    if (codePoint > 0x7e)
+      throw new ToolFailure({ kind: "token_unsendable", problem: "non_ascii", position, codePoint });
+  }
+}
+
+/**
+ * "<your Connvo access token>" (README, mcp.json, `npm run mcp-config`), any other `<...>`, or an
+ * unexpanded `${...}` of a client's configuration (`${input:connvo-token}`, `${user_config.x}`).
+ * A JWT never starts with `<` or `$`.
+ */
+export function isPlaceholderToken(token: string): boolean {
+  return /^<[^<>]*>$/.test(token) || /^\$\{[^{}]*\}$/.test(token);
+}
+
 export async function callOnce(request: CallRequest): Promise<Answer> {
+  checkTokenSendable(request.token);
   let bytes = 0;
   const client = new ConvexHttpClient(request.url, {
     logger: false,

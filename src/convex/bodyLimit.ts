@@ -14,13 +14,17 @@ export class ResponseTooLarge extends Error {
 /**
  * The body as bytes, at most `limit` of them. Past the limit: with `truncate` the first `limit`
  * bytes (for error texts), otherwise ResponseTooLarge. Either way the rest is not downloaded.
+ * The limit is on decoded bytes: fetch inflates a compressed body as it is read, and the bytes
+ * counted here are the inflated ones, so a small gzip bomb is stopped as soon as it grows past it.
  */
 export async function readBodyLimited(
   response: Response,
   limit: number,
   truncate = false,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(response.headers.get("content-length"));
+  // A declared length only says something about the decoded size when nothing was encoded.
+  const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  const declared = !encoding || encoding === "identity" ? Number(response.headers.get("content-length")) : Number.NaN;
   if (!truncate && Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel().catch(() => {});
     throw new ResponseTooLarge(limit);

@@ -2,13 +2,10 @@
  * The optional short result cache (off by default). Keys come from `callKey`, which starts with a
  * hash of the token, so one token's answer is never served to a caller with another token. Only
  * successful answers are stored. Memory is bounded by entry count and by the response bytes each
- * entry came from.
+ * entry came from: lru-cache's `max`, `maxSize` and `ttl`, least recently used evicted first.
  */
-import type { createHash as CreateHash } from "node:crypto";
-import { createRequire } from "node:module";
-
-// node:crypto takes ~7 ms to load; load it on the first call instead of at every start.
-const lazyRequire = createRequire(import.meta.url);
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 
 /** JSON with object keys sorted, so {a,b} and {b,a} are the same call. */
 export function stableStringify(value: unknown): string {
@@ -27,11 +24,9 @@ let lastToken: { token: string; hash: string } | undefined;
 /** Identifies "the same call": same token (hashed, never stored), same function, same arguments. */
 export function callKey(token: string, functionPath: string, args: Record<string, unknown>): string {
   if (lastToken?.token !== token) {
-    const { createHash } = lazyRequire("node:crypto") as { createHash: typeof CreateHash };
     lastToken = { token, hash: createHash("sha256").update(token).digest("base64url") };
   }
-  const tokenHash = lastToken.hash;
-  return `${tokenHash}\u0000${functionPath}\u0000${stableStringify(args)}`;
+  return `${lastToken.hash}\u0000${functionPath}\u0000${stableStringify(args)}`;
 }
 
 export interface ResultCache {
@@ -41,7 +36,9 @@ export interface ResultCache {
 }
 
 export interface ResultCacheOptions {
+  /** How long an answer is reused; an entry older than this is gone. 0 or less: no cache. */
   ttlMs: number;
+  /** The clock the TTL is measured on (milliseconds; tests pass their own). */
   now: () => number;
   maxEntries?: number;
   /** Sum of the response sizes the stored values were parsed from. */
@@ -51,44 +48,28 @@ export interface ResultCacheOptions {
 const DEFAULT_MAX_ENTRIES = 256;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
+const NO_CACHE: ResultCache = { size: 0, get: () => undefined, set: () => {} };
+
 export function createResultCache(options: ResultCacheOptions): ResultCache {
   const { ttlMs, now } = options;
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  // Map keeps insertion order: the first entry is the oldest, evicted first.
-  const entries = new Map<string, { value: unknown; bytes: number; expiresAt: number }>();
-  let totalBytes = 0;
-
-  const remove = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return;
-    totalBytes -= entry.bytes;
-    entries.delete(key);
-  };
-
+  if (!(ttlMs > 0)) return NO_CACHE;
+  const lru = new LRUCache<string, { value: unknown }>({
+    max: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+    // An answer larger than the whole budget is not stored at all (maxEntrySize defaults to it).
+    maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    ttl: Math.ceil(ttlMs),
+    // Staleness is checked against `now` on every get (no cached clock, no timers).
+    ttlResolution: 0,
+    perf: { now },
+  });
   return {
     get size() {
-      return entries.size;
+      return lru.size;
     },
-    get(key) {
-      if (ttlMs <= 0) return undefined;
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= now()) {
-        remove(key);
-        return undefined;
-      }
-      return { value: entry.value };
-    },
+    get: (key) => lru.get(key),
     set(key, value, bytes) {
-      if (ttlMs <= 0 || bytes > maxBytes) return;
-      remove(key);
-      entries.set(key, { value, bytes, expiresAt: now() + ttlMs });
-      totalBytes += bytes;
-      for (const oldest of entries.keys()) {
-        if (entries.size <= maxEntries && totalBytes <= maxBytes) break;
-        remove(oldest);
-      }
+      // lru-cache sizes are positive integers; an empty answer still takes an entry.
+      lru.set(key, { value }, { size: Math.max(1, Math.ceil(bytes)) });
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Turns whatever the Convex client, fetch or the network threw into a `Failure`. Only data is
- * extracted here (status, codes, a backend message); the wording lives in tools/failures.ts.
+ * extracted here (status, codes, a backend message); the wording lives in present/failureText.ts.
  */
 import type { Failure, ResourceRef } from "../core/failures.js";
 import { ResponseTooLarge } from "./bodyLimit.js";
@@ -66,6 +66,24 @@ const NETWORK_CODES: Record<string, { cause: string; transient: boolean }> = {
   ERR_TLS_CERT_ALTNAME_INVALID: { cause: "TLS certificate is for another host", transient: false },
 };
 
+/** fetch with `redirect: "error"` (attempt.ts) throws TypeError("fetch failed", { cause: Error("unexpected redirect") }). */
+function isRedirect(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === "object"; depth++) {
+    const message = (current as { message?: unknown }).message;
+    if (typeof message === "string" && /unexpected redirect|redirect mode is set to error/i.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Convex's text for a function that threw on the deployment without ConvexError data, e.g. a
+ * return value its validator rejects: "[Request ID: 1a2b…] Server Error\nReturnsValidationError: …".
+ * The detail is what follows the first line ("Uncaught Error: …" and the like), if anything.
+ */
+const SERVER_ERROR = /^\[Request ID: [^\]\n]*\] Server Error(?:\r?\n([\s\S]*))?$/;
+
 function networkCause(error: unknown): { cause: string; transient: boolean } | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current && typeof current === "object"; depth++) {
@@ -118,6 +136,7 @@ const CONVEX_ERROR_CODES: Record<string, Failure["kind"]> = {
   MEETING_NOT_FOUND: "not_found",
   RATE_LIMIT_EXCEEDED: "rate_limited",
   VALIDATION_ERROR: "backend_validation",
+  CONFLICT: "conflict",
 };
 
 /** Connvo throws `ConvexError({ code, message })`; the client exposes it as `error.data`. */
@@ -132,6 +151,8 @@ function fromConvexErrorData(data: unknown, ctx: ClassifyContext): Failure {
       return { kind: "forbidden", resource: ctx.resource };
     case "not_found":
       return { kind: "not_found", resource: ctx.resource };
+    case "conflict":
+      return { kind: "conflict", resource: ctx.resource, detail: message };
     case "rate_limited":
       return {
         kind: "rate_limited",
@@ -155,6 +176,8 @@ export function classifyBackendError(error: unknown, ctx: ClassifyContext): Fail
   if (error instanceof ResponseTooLarge)
     return { kind: "response_too_large", url: ctx.url, limitBytes: error.limitBytes };
   if (error && typeof error === "object" && "data" in error) return fromConvexErrorData(error.data, ctx);
+  // Before the network causes: it arrives as the same "fetch failed" TypeError, but is not transient.
+  if (isRedirect(error)) return { kind: "redirected", url: ctx.url };
   const network = networkCause(error);
   if (network) return { kind: "unreachable", url: ctx.url, ...network };
   if (error instanceof SyntaxError) return { kind: "bad_response", url: ctx.url, what: "the body is not valid JSON" };
@@ -167,6 +190,16 @@ export function classifyBackendError(error: unknown, ctx: ClassifyContext): Fail
   if (validationLine) return { kind: "backend_validation", detail: validationLine };
   if (/Could not find public function/i.test(message)) {
     return { kind: "function_missing", url: ctx.url, functionPath: ctx.functionPath };
+  }
+  const serverError = SERVER_ERROR.exec(message);
+  if (serverError) {
+    // Without the stack frames a dev deployment appends ("    at handler (../convex/x.ts:1:2)").
+    const detail = serverError[1]
+      ?.split("\n")
+      .filter((line) => !/^\s+at /.test(line))
+      .join("\n")
+      .trim();
+    return { kind: "function_failed", url: ctx.url, functionPath: ctx.functionPath, ...(detail ? { detail } : {}) };
   }
   return { kind: "backend_error", url: ctx.url };
 }

@@ -177,9 +177,12 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
     else cancel?.addEventListener("abort", onCancel, { once: true });
     const signal = deadline.signal;
     const { resource, idempotent } = callOptions;
+    let waitingForToken = false;
     try {
       signal.throwIfAborted();
+      waitingForToken = true;
       const token = await untilAborted(tokens.get(), signal);
+      waitingForToken = false;
       assertNotExpired(token);
       try {
         return await sharedCall({ token, kind, functionPath, args, resource, idempotent }, signal, deadlineAt);
@@ -187,7 +190,9 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
         if (signal.aborted || !(error instanceof ToolFailure) || !AUTH_REJECTIONS.has(error.failure.kind)) throw error;
         // Rejected: a refreshing source gets one chance to offer a newer token, then one retry.
         // Safe for writes too: a call refused for its token never ran.
+        waitingForToken = true;
         const fresh = await untilAborted(tokens.afterRejection(token), signal);
+        waitingForToken = false;
         if (fresh === undefined || fresh === token) throw error;
         assertNotExpired(fresh);
         return await sharedCall({ token: fresh, kind, functionPath, args, resource, idempotent }, signal, deadlineAt);
@@ -195,10 +200,13 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
     } catch (error) {
       if (signal.aborted) {
         const reason = signal.reason as { name?: string } | undefined;
+        if (reason?.name !== "DeadlineExceeded") throw new ToolFailure({ kind: "cancelled" });
+        // Nothing was sent if the deadline passed while the token source (a command, a file) was
+        // still producing the token: say so, instead of blaming the deployment.
         throw new ToolFailure(
-          reason?.name === "DeadlineExceeded"
-            ? { kind: "timeout", url, timeoutMs: limits.timeoutMs }
-            : { kind: "cancelled" },
+          waitingForToken && tokens.info.kind !== "env"
+            ? { kind: "token_timeout", timeoutMs: limits.timeoutMs, source: tokens.info }
+            : { kind: "timeout", url, timeoutMs: limits.timeoutMs },
         );
       }
       throw new ToolFailure(withSource(classify(error, functionPath, resource)));

@@ -13,6 +13,7 @@ import {
 import type { Answer, FetchLike } from "./attempt.js";
 import { createResultCache, type ResultCache } from "./cache.js";
 import { type Clock, systemClock } from "./clock.js";
+import { createFastFetch } from "./fetch.js";
 import { createLimiter, type Limiter } from "./limiter.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import { createSingleFlight, type SingleFlight } from "./singleflight.js";
@@ -55,10 +56,22 @@ export function createBackendRuntime(options: BackendRuntimeOptions = {}): Backe
   return {
     limits,
     clock,
-    // Late-bound so tests that stub globalThis.fetch are honoured.
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    fetch: options.fetch ?? defaultFetch(),
     limiter: createLimiter(limits.maxConcurrency),
     flights: createSingleFlight<Answer>(),
     cache: createResultCache({ ttlMs: limits.cacheTtlMs, now: () => clock.now() }),
   };
+}
+
+/** Node's fetch as it was when this module loaded: anything else in its place is a test's stub. */
+const nativeFetch = globalThis.fetch;
+
+/**
+ * The fast fetch (undici's request() over a keep-alive Agent, fetch.ts), one per runtime so the
+ * runtime's connections are its own. A `globalThis.fetch` replaced after start (a test's stub) is
+ * honoured, as it was when this called the global fetch.
+ */
+function defaultFetch(): FetchLike {
+  const fast = createFastFetch();
+  return (input, init) => (globalThis.fetch === nativeFetch ? fast(input, init) : globalThis.fetch(input, init));
 }

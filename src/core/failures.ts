@@ -24,7 +24,11 @@ export type TokenSourceInfo =
   | { kind: "env" }
   | { kind: "file"; path: string }
   | { kind: "command" }
-  | { kind: "caller" };
+  | { kind: "caller" }
+  /** The sign-in `connvo-mcp login` stored (a refresh token in `path`). */
+  | { kind: "signin"; path: string }
+  /** A token exchanged (RFC 8693) for an HTTP user who signed in with OAuth. */
+  | { kind: "oauth" };
 
 export type TokenFileProblem = "missing" | "unreadable" | "not_a_file" | "empty" | "too_large" | "not_a_token";
 export type TokenCommandProblem = "failed" | "killed" | "timeout" | "empty" | "not_a_token" | "spawn";
@@ -67,6 +71,42 @@ export type Failure =
   /** The function ran and threw on Connvo's side (not the caller's fault), e.g. a return validator. */
   | { kind: "function_failed"; url: string; functionPath: string; detail?: string }
   | { kind: "backend_error"; url: string; status?: number; code?: string }
+  /** The deployment answered with an HTTP redirect. Not followed (the bearer token would go along) and not retried. */
+  | { kind: "redirected"; url: string }
+  /**
+   * The token cannot travel in an Authorization header: a control character or line break, or a
+   * character outside printable ASCII, at `position` (0-based). No request was sent.
+   */
+  | { kind: "token_unsendable"; problem: "control" | "non_ascii"; position: number; codePoint: number }
+  /** The token is still the placeholder of an example configuration ("<your Connvo access token>"). No request was sent. */
+  | { kind: "token_placeholder" }
+  /**
+   * The call's deadline passed while connvo-mcp was still getting a token (a CONNVO_TOKEN_COMMAND
+   * that hangs): nothing was sent to the backend.
+   */
+  | { kind: "token_timeout"; timeoutMs: number; source: TokenSourceInfo }
+  /**
+   * No usable `connvo-mcp login` sign-in: none stored (`missing`), or the authorization server
+   * refused its refresh token (`revoked`: revoked, expired or used up). The server keeps serving.
+   */
+  | { kind: "signed_out"; reason: "missing" | "revoked"; path: string }
+  /**
+   * The authorization server did not give a token: while exchanging an HTTP user's token for a
+   * Connvo one (`exchange`), or refreshing the stored sign-in (`refresh`). `unreachable` and
+   * `unavailable` can clear up; `refused` means the user's sign-in is no longer good;
+   * `misconfigured` is this server's client settings (an administrator's fix). `error` is the
+   * OAuth error code it answered with, if any.
+   */
+  | {
+      kind: "auth_server";
+      during: "exchange" | "refresh";
+      problem: "unreachable" | "unavailable" | "refused" | "misconfigured";
+      url: string;
+      status?: number;
+      error?: string;
+    }
+  /** A cap of this server (live watches) is reached; nothing was started. */
+  | { kind: "limit_reached"; what: "watches" | "callerWatches" | "meetings" | "callerMeetings"; limit: number }
   | { kind: "internal" };
 
 export type FailureKind = Failure["kind"];

@@ -13,11 +13,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import type { SessionRow } from "../convex/types.js";
 import { operation } from "../openapi/registry.js";
-import { authenticate } from "./auth.js";
+import { authenticate, authenticateAsync, createJwtKeys, type JwtProvider } from "./auth.js";
 import { answerWithFault, checkFault, type DemoFault, faultMatches } from "./faults.js";
 import { DemoFunctionError } from "./functions/context.js";
 import { DEMO_FUNCTIONS } from "./functions/index.js";
 import { DEMO_MEETINGS, DEMO_TOKEN, DEMO_USER_ID, type DemoMeeting, type DemoMeetingName } from "./seed.js";
+import { createSyncServer, type SyncStats } from "./sync.js";
 import { validateArgs } from "./validate.js";
 import {
   BodyTooLarge,
@@ -32,8 +33,11 @@ import {
   serverError,
 } from "./wire.js";
 import { createWorld, type DemoWorld, type WorldOptions } from "./world/index.js";
+import { createLiveWorld, type LiveChange, LiveChangeError, type LiveWorld } from "./world/live.js";
 
 export type { DemoFault, DemoFaultKind } from "./faults.js";
+export type { SyncStats } from "./sync.js";
+export type { AppliedChange, LiveChange } from "./world/live.js";
 
 export interface DemoStats {
   /** HTTP requests other than the /_demo control routes. */
@@ -55,6 +59,11 @@ export interface DemoDeploymentOptions extends WorldOptions {
   host?: string;
   /** Bearer tokens accepted as the demo user; default [DEMO_TOKEN]. */
   tokens?: string[];
+  /**
+   * Auth providers that verify JWTs as Connvo's convex/auth.config.ts does (issuer, audience =
+   * applicationID, RS256 via the JWKS); their tokens sign in as the demo person named by `sub`.
+   */
+  jwtProviders?: JwtProvider[];
   /** Clock for the world, row timestamps and token expiry; default Date.now. */
   now?: () => number;
   /**
@@ -67,6 +76,15 @@ export interface DemoDeploymentOptions extends WorldOptions {
   maxBodyBytes?: number;
   /** The only output channel: one line per request. Never stdout. */
   log?: (line: string) => void;
+  /**
+   * How often a live meeting changes by itself while someone follows it over the sync protocol
+   * (src/demo/world/live.ts); default 20000 ms, 0 = only on request (`live.apply`, `/_demo/live`).
+   */
+  liveEveryMs?: number;
+  /** Seed of the live world's choices; default fixed, so runs repeat. */
+  liveSeed?: string;
+  /** The sync protocol re-runs subscribed queries this often (heartbeats, metrics); default 15000 ms, 0 = never. */
+  syncRefreshMs?: number;
 }
 
 export interface DemoDeployment {
@@ -88,6 +106,16 @@ export interface DemoDeployment {
   /** A snapshot of the counters. */
   readonly stats: DemoStats;
   resetStats(): void;
+  /** The world in motion: changes on request (`apply`, `step`) and by itself (`autoRun`). */
+  readonly live: LiveWorld;
+  /** The WebSocket sync protocol (`/api/<version>/sync`): counters and faults for tests. */
+  readonly sync: {
+    readonly stats: SyncStats;
+    /** Closes every sync socket abruptly; clients reconnect. */
+    dropConnections(): void;
+    /** false: refuse new sync sockets (503), as a proxy without WebSocket support would. */
+    setAccepting(accepting: boolean): void;
+  };
   /** Closes the server and every socket, hanging ones included. */
   close(): Promise<void>;
 }
@@ -136,6 +164,7 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
   const log = opts.log;
   const accepted = new Map<string, string>((opts.tokens ?? [DEMO_TOKEN]).map((t) => [t, DEMO_USER_ID]));
   const firstToken = opts.tokens?.[0] ?? DEMO_TOKEN;
+  const jwt = createJwtKeys(opts.jwtProviders);
   const world = createWorld(now(), opts);
   const meetingIds = Object.fromEntries(
     Object.entries(world.byName).map(([name, m]) => [name, m.id]),
@@ -152,6 +181,25 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
   };
   const sockets = new Set<Socket>();
   const lifetime = new AbortController(); // aborted by close(): ends latency sleeps and hangs
+  const liveEveryMs = opts.liveEveryMs ?? 20_000;
+  const live = createLiveWorld(world, { now, seed: opts.liveSeed, autoEveryMs: liveEveryMs || undefined });
+  const sync = createSyncServer({
+    run: (path, args, userId) => runFunction("query", canonicalPath(path), args, userId),
+    authenticate(token) {
+      const auth = authenticate(`Bearer ${token}`, accepted, now(), jwt);
+      if (auth.kind === "user") return auth;
+      return { kind: "rejected", message: auth.kind === "rejected" ? auth.message : "No token" };
+    },
+    refreshMs: opts.syncRefreshMs,
+    // A live meeting moves by itself while someone follows it (and stops when no one does).
+    onWatchedChange(watched) {
+      if (liveEveryMs <= 0) return;
+      for (const id of watched) live.autoRun(id, true);
+      for (const id of live.running) if (!watched.has(id)) live.autoRun(id, false);
+    },
+    log,
+  });
+  live.onChange((change) => sync.notify(change.meetingId));
 
   function takeFault(path: string, args: unknown): DemoFault | undefined {
     const index = faults.findIndex((f) => f.remaining > 0 && faultMatches(f.fault, path, args));
@@ -245,7 +293,7 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
       if (answered) return;
     }
 
-    const auth = authenticate(req.headers.authorization, accepted, now());
+    const auth = await authenticateAsync(req.headers.authorization, accepted, now, jwt);
     if (auth.kind === "rejected") {
       return sendOutcome(res, route, { kind: "http", status: 401, code: auth.code, message: auth.message });
     }
@@ -277,7 +325,43 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
         return send(res, 200, JSON.stringify({ ok: true, pending: faults.length }));
       }
     }
+    if (pathname === "/_demo/live" || pathname === "/_demo/sync") return handleLiveControl(req, res, pathname, method);
     return send(res, 404, JSON.stringify({ code: "NotFound", message: "Unknown demo control route" }));
+  }
+
+  /**
+   * `/_demo/live`: GET → what changed so far; POST {meetingId, change} applies a change
+   * ({kind: join|connect|drop|rejoin|leave|quality, userId?, quality?, name?}), {meetingId, step: true}
+   * one picked by the world, {meetingId, auto: true|false} switches changing by itself.
+   * `/_demo/sync`: GET → sync counters; POST {drop: true} closes every sync socket, {accepting: bool}.
+   */
+  async function handleLiveControl(req: IncomingMessage, res: ServerResponse, pathname: string, method: string) {
+    if (method === "GET") {
+      const body = pathname === "/_demo/sync" ? sync.stats : { changes: live.changes, running: [...live.running] };
+      return send(res, 200, JSON.stringify(body));
+    }
+    if (method !== "POST")
+      return send(res, 405, JSON.stringify({ code: "MethodNotAllowed", message: "Use GET or POST" }));
+    const parsed = parseJson(await readBody(req, maxBodyBytes));
+    const body = parsed.ok && isRecord(parsed.value) ? parsed.value : {};
+    if (pathname === "/_demo/sync") {
+      if (body.drop === true) sync.dropConnections();
+      if (typeof body.accepting === "boolean") sync.setAccepting(body.accepting);
+      return send(res, 200, JSON.stringify({ ok: true, ...sync.stats }));
+    }
+    const meetingId = typeof body.meetingId === "string" ? body.meetingId : "";
+    try {
+      if (typeof body.auto === "boolean") {
+        live.autoRun(meetingId, body.auto);
+        return send(res, 200, JSON.stringify({ ok: true, running: [...live.running] }));
+      }
+      const applied =
+        body.step === true ? live.step(meetingId) : live.apply(meetingId, (body.change ?? {}) as LiveChange);
+      return send(res, 200, JSON.stringify({ ok: true, applied: applied ?? null }));
+    } catch (error) {
+      if (!(error instanceof LiveChangeError)) throw error;
+      return send(res, 400, JSON.stringify({ code: "BadLiveChange", message: error.message }));
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -323,6 +407,13 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
   });
   // Never let a client error (e.g. a reset mid-request) surface as an unhandled 'error' event.
   server.on("clientError", (_error, socket) => socket.destroy());
+  // WebSocket upgrades: Convex's sync protocol on /api/<version>/sync, nothing else.
+  server.on("upgrade", (req, socket, head) => {
+    socket.on("error", () => socket.destroy());
+    if (!sync.handleUpgrade(req, socket, head)) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    }
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -361,6 +452,14 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
     get stats() {
       return { ...stats, byMeeting: { ...stats.byMeeting }, byFunction: { ...stats.byFunction } };
     },
+    live,
+    sync: {
+      get stats() {
+        return sync.stats;
+      },
+      dropConnections: () => sync.dropConnections(),
+      setAccepting: (accepting) => sync.setAccepting(accepting),
+    },
     resetStats() {
       stats.requests = 0;
       stats.queryRequests = 0;
@@ -371,6 +470,8 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
     close() {
       closing ??= new Promise<void>((resolve) => {
         lifetime.abort(new Error("demo deployment closed"));
+        live.close();
+        sync.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
         server.closeAllConnections();

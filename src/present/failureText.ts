@@ -27,6 +27,10 @@ function refreshAdvice(source: TokenSourceInfo | undefined): string {
       return "connvo-mcp gets tokens by running CONNVO_TOKEN_COMMAND (run again after a rejection, then the call is retried once). Run the command yourself in a terminal and check that it prints a current Connvo access token for this deployment; you may need to sign in again in the tool it uses.";
     case "caller":
       return "The token is the one this request was sent with: sign in to Connvo again in the MCP client (or let it refresh its token) and retry.";
+    case "signin":
+      return "The token comes from your `connvo-mcp login` sign-in, which connvo-mcp refreshes itself: run `connvo-mcp login` in a terminal to sign in again (no restart needed), then retry.";
+    case "oauth":
+      return "The token was exchanged for the sign-in this request was sent with: sign in to Connvo again in the MCP client (disconnect and reconnect the server, or let it refresh its token) and retry.";
   }
 }
 
@@ -40,6 +44,10 @@ function sourceName(source: TokenSourceInfo): string {
       return "CONNVO_TOKEN_COMMAND";
     case "caller":
       return "this request";
+    case "signin":
+      return `the connvo-mcp login sign-in (${pathText(source.path)})`;
+    case "oauth":
+      return "your sign-in on this server";
   }
 }
 
@@ -92,6 +100,28 @@ function tokenCommandMessage(f: Extract<Failure, { kind: "token_command" }>): st
   }
 }
 
+function authServerMessage(f: Extract<Failure, { kind: "auth_server" }>): string {
+  const what = f.during === "exchange" ? "exchange your sign-in for a Connvo token" : "refresh your Connvo sign-in";
+  const where = `Connvo's sign-in service at ${sanitizeText(f.url, 200)}`;
+  const said = f.error
+    ? ` (it answered "${sanitizeText(redact(f.error), 40)}")`
+    : f.status
+      ? ` (HTTP ${f.status})`
+      : "";
+  switch (f.problem) {
+    case "unreachable":
+      return `connvo-mcp could not reach ${where} to ${what}, so nothing was sent to Connvo. Check the network connection and try again in a little while.`;
+    case "unavailable":
+      return `${where} could not ${what} right now${said}, so nothing was sent to Connvo. Try again in a little while.`;
+    case "refused":
+      return f.during === "exchange"
+        ? `${where} refused to ${what}${said}: the sign-in is no longer valid. Sign in to Connvo again in the MCP client (disconnect and reconnect the server) and retry.`
+        : `${where} refused to ${what}${said}. Run \`connvo-mcp login\` in a terminal to sign in again, then retry.`;
+    case "misconfigured":
+      return `${where} refused this connvo-mcp server's own credentials while trying to ${what}${said}. This is a server setting, not your sign-in: the administrator must check CONNVO_AUTH_CLIENT_ID, CONNVO_AUTH_CLIENT_SECRET and CONNVO_CONVEX_AUDIENCE (README: "Per-user sign-in").`;
+  }
+}
+
 /** "meetings" → "meeting", "meetingParticipants" → "meeting participant". */
 function nounOf(table: string): string {
   const singular = table.endsWith("ies") ? `${table.slice(0, -3)}y` : table.replace(/s$/, "");
@@ -139,12 +169,12 @@ export function failureMessage(f: Failure): string {
       return `${
         f.resource?.table === "meetings"
           ? `The signed-in Connvo user is not a participant of ${resourceText(f.resource)}, so Connvo will not show it. Ask the meeting's organiser to add the user, or use a token of a participant.`
-          : `The signed-in Connvo user may not read ${resourceText(f.resource)}. Ask its owner for access, or use a token of someone who has it.`
+          : `The signed-in Connvo user may not access ${resourceText(f.resource)}. Ask its owner for access, or use a token of someone who has it.`
       } If the ID may be wrong, check it and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment it lives on.`;
     case "not_found":
       return `No ${resourceText(f.resource)} exists on this Connvo deployment. Check the ID and that CONNVO_DEPLOYMENT (or CONNVO_CONVEX_URL) is the deployment it lives on.`;
     case "conflict":
-      return `${capitalize(resourceText(f.resource))} was changed by someone else at the same moment, twice in a row${quoted(f.detail)}. Nothing was written; read it again and retry.`;
+      return `${f.resource?.table === "meetings" ? `The notes of ${resourceText(f.resource)} were` : `${capitalize(resourceText(f.resource))} was`} changed by someone else at the same moment, twice in a row${quoted(f.detail)}. Nothing was written; read them again and retry.`;
     case "rate_limited":
       return `Connvo is rate limiting requests right now. Wait ${f.retryAfterSec !== undefined ? `${f.retryAfterSec} s` : "a few seconds"} before calling again, and avoid calling in a tight loop.${attemptsNote(f.attempts)}`;
     case "backend_validation":
@@ -167,6 +197,35 @@ export function failureMessage(f: Failure): string {
       return `Connvo's function ${f.functionPath} failed on Connvo's side${quoted(f.detail)}. This is a problem in Connvo's backend, not with the arguments or the sign-in; try again later, and report it to Connvo if it persists.`;
     case "backend_error":
       return `Connvo's backend at ${f.url} failed to answer${f.status ? ` (HTTP ${f.status})` : ""}${f.code ? ` (error code ${sanitizeText(redact(f.code), 40)})` : ""}. Try again; if it persists, report it to Connvo.`;
+    case "redirected":
+      return `Connvo's backend at ${f.url} answered with a redirect to another address. connvo-mcp does not follow redirects, so your access token is never sent anywhere else, and retrying will not help. Set CONNVO_CONVEX_URL (or CONNVO_DEPLOYMENT) to the deployment's own URL, e.g. https://<name>.convex.cloud, not a web page or a proxy in front of it.`;
+    case "token_unsendable":
+      return `The Connvo access token contains ${
+        f.problem === "control"
+          ? "a line break or control character"
+          : `a character outside printable ASCII (U+${f.codePoint.toString(16).toUpperCase().padStart(4, "0")})`
+      } at position ${f.position + 1}, which an HTTP Authorization header cannot carry, so no request was sent. A Connvo access token is a JWT of letters, digits, dots, dashes and underscores: copy it again (a copy-paste often adds quotes, an ellipsis or a line break) into CONNVO_TOKEN, CONNVO_TOKEN_FILE or whatever CONNVO_TOKEN_COMMAND prints.`;
+    case "token_placeholder":
+      return `The Connvo access token is still the placeholder from the example configuration (for example "<your Connvo access token>"), so no request was sent. Replace it with your Connvo access token (the WorkOS-issued JWT; the README's "Getting a Connvo access token" says where to find it) and restart the server.`;
+    case "token_timeout":
+      return `connvo-mcp was still getting an access token from ${sourceName(f.source)} when the call's ${f.timeoutMs / 1000} s deadline passed, so nothing was sent to Connvo. ${
+        f.source.kind === "command"
+          ? "Run CONNVO_TOKEN_COMMAND yourself in a terminal: it must print a token without waiting for input (a sign-in prompt hangs it). CONNVO_TOKEN_COMMAND_TIMEOUT_MS stops it; CONNVO_TIMEOUT_MS sets the call's deadline."
+          : "Check that the token source answers quickly; CONNVO_TIMEOUT_MS sets the call's deadline."
+      }`;
+    case "signed_out":
+      return f.reason === "missing"
+        ? `connvo-mcp is not signed in to Connvo: no sign-in is stored in ${pathText(f.path)} and no token is configured. Run \`connvo-mcp login\` in a terminal to sign in (no restart needed), or set CONNVO_TOKEN, CONNVO_TOKEN_FILE or CONNVO_TOKEN_COMMAND.`
+        : "Your Connvo sign-in has ended: Connvo's sign-in service refused its refresh token (it was revoked, has expired, or you signed out elsewhere). Run `connvo-mcp login` in a terminal to sign in again (no restart needed), then retry.";
+    case "auth_server":
+      return authServerMessage(f);
+    case "limit_reached":
+      return {
+        callerWatches: `This caller already has ${f.limit} watches open, the most at once. Wait for one to end or cancel one, then call again.`,
+        watches: `connvo-mcp already has ${f.limit} watches open for all callers, the most at once. Try again in a minute.`,
+        callerMeetings: `connvo-mcp already follows ${f.limit} meetings for this caller, the most at once. Wait for a watch of another meeting to end (or cancel one), then call again.`,
+        meetings: `connvo-mcp already follows ${f.limit} meetings for all callers, the most at once. Try again in a minute.`,
+      }[f.what];
     case "internal":
       return "connvo-mcp hit an internal error while handling this call. The server is still running; try again, and report it if it repeats.";
   }

@@ -13,6 +13,7 @@
 import type { ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ResourceRef } from "../core/failures.js";
+import type { LiveAccess } from "../live/hub.js";
 import { type JsonSchemaObject, type OperationPath, operation } from "../openapi/registry.js";
 import type { Answer } from "../present/render.js";
 
@@ -32,6 +33,10 @@ export interface ToolBackend {
   readonly url: string;
   readonly signal: AbortSignal;
   now(): number;
+  /** Live subscriptions for this caller (src/live/hub.ts); absent where the server has none. */
+  readonly live?: LiveAccess;
+  /** Tells the client how a long call is going, when it asked (a progress token); else absent. */
+  progress?(progress: number, total?: number, message?: string): void;
 }
 
 export interface ToolCallOptions {
@@ -58,8 +63,11 @@ export interface ToolSpec<Input, Loaded, Output extends z.ZodType> {
   description: string;
   /** Every operation `load` may call. */
   operations: readonly OperationPath[];
-  /** Arguments taken from an operation's OpenAPI args (all, or the named ones). */
-  args?: { from: OperationPath; pick?: readonly string[] };
+  /**
+   * Arguments taken from an operation's OpenAPI args (all, or the named ones). `optional` makes
+   * required OpenAPI arguments optional here (the tool does something else without them).
+   */
+  args?: { from: OperationPath; pick?: readonly string[]; optional?: readonly string[] };
   /** Options only this MCP server has (limits, formats, filters). */
   options?: z.ZodRawShape;
   /** MCP-side options that are document IDs, by table (OpenAPI ID arguments are found by code). */
@@ -73,6 +81,8 @@ export interface ToolSpec<Input, Loaded, Output extends z.ZodType> {
 export interface ToolDefinition<Input = unknown, Loaded = unknown, Output extends z.ZodType = z.ZodType>
   extends ToolSpec<Input, Loaded, Output> {
   inputSchema: z.ZodObject;
+  /** The OpenAPI argument schemas, as the document writes them (advertised verbatim). */
+  openApiProperties?: Readonly<Record<string, unknown>>;
   /** Argument name → table, for the ID pre-check and failure wording. */
   idArgs: Readonly<Record<string, string>>;
   /** Writes are listed only when enabled. */
@@ -87,10 +97,11 @@ export function buildInputSchema(
   argsSchema: JsonSchemaObject | undefined,
   pick: readonly string[] | undefined,
   options: z.ZodRawShape = {},
+  optional: readonly string[] = [],
 ): z.ZodObject {
   let base = z.object({});
   if (argsSchema) {
-    const json = pick
+    const picked = pick
       ? {
           ...argsSchema,
           properties: Object.fromEntries(
@@ -99,6 +110,7 @@ export function buildInputSchema(
           required: (argsSchema.required ?? []).filter((key) => pick.includes(key)),
         }
       : argsSchema;
+    const json = { ...picked, required: (picked.required ?? []).filter((key) => !optional.includes(key)) };
     base = z.fromJSONSchema(json as z.core.JSONSchema.JSONSchema) as unknown as z.ZodObject;
   }
   return base.strip().extend(options);
@@ -111,8 +123,16 @@ export function defineTool<Input, Loaded, Output extends z.ZodType>(
     spec.args ? operation(spec.args.from).argsSchema : undefined,
     spec.args?.pick,
     spec.options,
+    spec.args?.optional,
   );
   const fromOpenApi = spec.args ? operation(spec.args.from).idArgs : {};
+  const openApiProperties = spec.args
+    ? Object.fromEntries(
+        Object.entries(operation(spec.args.from).argsSchema.properties ?? {}).filter(
+          ([key]) => !spec.args?.pick || spec.args.pick.includes(key),
+        ),
+      )
+    : undefined;
   const pick = spec.args?.pick;
   const idArgs = {
     ...Object.fromEntries(Object.entries(fromOpenApi).filter(([key]) => !pick || pick.includes(key))),
@@ -123,5 +143,5 @@ export function defineTool<Input, Loaded, Output extends z.ZodType>(
   }
   // A read may call a mutation (Connvo's transcript reads are mutations); what it declares decides.
   const write = !spec.annotations.readOnlyHint;
-  return { ...spec, inputSchema, idArgs, write };
+  return { ...spec, inputSchema, openApiProperties, idArgs, write };
 }

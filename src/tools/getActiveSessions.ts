@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import type { SessionRow } from "../convex/types.js";
-import { fitToBudget } from "../present/render.js";
+import { fitToBudget } from "../present/size.js";
 import { summaryLead } from "../summary/render.js";
 import { activeSessionsSummarySchema } from "../summary/schema.js";
 import { DEFAULT_LIMIT, MAX_LIMIT, type SummaryFormat, summarizeSessions } from "../summary/summarize.js";

@@ -9,12 +9,34 @@
  * Adding a tool: one file in src/tools/ and one line in ALL_TOOLS (docs/adding-a-tool.md).
  */
 import type { ConfigProblem } from "../core/failures.js";
+import { addMeetingNote } from "./addMeetingNote.js";
 import { type AnyTool, TOOLSETS, type Toolset } from "./define.js";
 import { getActiveSessions } from "./getActiveSessions.js";
 import { getMeeting } from "./getMeeting.js";
+import { getMeetingNotes } from "./getMeetingNotes.js";
+import { getMeetingSummary } from "./getMeetingSummary.js";
+import { getPerson } from "./getPerson.js";
+import { getPrompts } from "./getPrompts.js";
+import { getTranscript } from "./getTranscript.js";
+import { listActionItems } from "./listActionItems.js";
 import { listMeetings } from "./listMeetings.js";
+import { ratePrompt } from "./ratePrompt.js";
+import { watchMeeting } from "./watchMeeting.js";
 
-export const ALL_TOOLS: readonly AnyTool[] = [listMeetings, getMeeting, getActiveSessions];
+export const ALL_TOOLS: readonly AnyTool[] = [
+  listMeetings,
+  getMeeting,
+  getActiveSessions,
+  watchMeeting,
+  getTranscript,
+  getMeetingNotes,
+  getMeetingSummary,
+  listActionItems,
+  getPrompts,
+  getPerson,
+  addMeetingNote,
+  ratePrompt,
+];
 
 export interface ToolSelection {
   /** Tool names to offer (an allow-list); all when absent. */

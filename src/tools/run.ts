@@ -10,6 +10,7 @@ import type { ConvexBackend } from "../convex/client.js";
 import { explainInvalidConvexId } from "../convex/ids.js";
 import { type Failure, type ResourceRef, ToolFailure } from "../core/failures.js";
 import { log } from "../core/log.js";
+import type { LiveAccess } from "../live/hub.js";
 import { type OperationPath, operation, parseList, valueMatches } from "../openapi/registry.js";
 import { failureResult, renderAnswer } from "../present/render.js";
 import type { AnyTool, ToolBackend } from "./define.js";
@@ -21,6 +22,10 @@ export interface RunContext {
   /** Aborted when the MCP client cancels the call. */
   signal: AbortSignal;
   now(): number;
+  /** Live subscriptions for whoever is calling (watch tools). */
+  live?(): LiveAccess;
+  /** Present when the client sent a progress token. */
+  progress?(progress: number, total?: number, message?: string): void;
 }
 
 /** IDs as users paste them (spaces, upper case, a meeting URL) → the ID; then the pre-check. */
@@ -74,6 +79,22 @@ function toolBackend(tool: AnyTool, input: Record<string, unknown>, ctx: RunCont
     },
     signal: ctx.signal,
     now: ctx.now,
+    get live(): LiveAccess | undefined {
+      const live = ctx.live?.();
+      if (!live) return undefined;
+      return {
+        get closing() {
+          return live.closing;
+        },
+        watch(path, args, options) {
+          if (!tool.operations.includes(path as OperationPath)) {
+            throw new Error(`${tool.name} watched ${path}, which it does not declare`);
+          }
+          return live.watch(path, args, { resource: options?.resource ?? resource });
+        },
+      };
+    },
+    ...(ctx.progress ? { progress: ctx.progress } : {}),
     async call(path, args, options) {
       const value = await send(path, args, options);
       if (!valueMatches(path, value)) throw badResponse(path, "the value does not have the documented shape");

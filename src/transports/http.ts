@@ -5,9 +5,15 @@
  * Lifecycle: listen, log the real URL (port 0 picks one), serve until SIGTERM/SIGINT, then stop
  * accepting, let calls in flight finish within a deadline, and resolve so the CLI exits 0.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { McpServerFactory } from "@modelcontextprotocol/server";
-import { HEADERS_TIMEOUT_MS, type HttpConfig, hostForUrl, REQUEST_TIMEOUT_MS } from "../config/http.js";
+import {
+  HEADERS_TIMEOUT_MS,
+  type HttpConfig,
+  hostForUrl,
+  REQUEST_TIMEOUT_MS,
+  TIMEOUT_CHECK_INTERVAL_MS,
+} from "../config/http.js";
 import { log } from "../core/log.js";
 import { createHttpApp, MCP_PATH } from "./http/app.js";
 
@@ -51,16 +57,46 @@ function nextSignal(force: () => void): Promise<NodeJS.Signals> {
   });
 }
 
+export interface HttpServerTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpServerTimeouts = {
+  headersTimeoutMs: HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  checkIntervalMs: TIMEOUT_CHECK_INTERVAL_MS,
+};
+
+/**
+ * The node:http server for a request listener. Slow clients: headers within 10 s, the whole
+ * request within 30 s (408 otherwise), checked every second so those deadlines hold. Responses
+ * are not limited: a tool call's own deadline is the backend timeout.
+ */
+export function createHttpServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  timeouts: HttpServerTimeouts = DEFAULT_HTTP_TIMEOUTS,
+): Server {
+  return createServer(
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
+    listener,
+  );
+}
+
 export async function runHttp(factory: McpServerFactory, config: HttpConfig, options: RunHttpOptions): Promise<void> {
   const app = createHttpApp(factory, config);
-  const server = createServer(
-    // Slow clients: headers within 10 s, the whole request within 30 s (408 otherwise). Responses
-    // are not limited: a tool call's own deadline is the backend timeout.
-    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
-    app.listener,
-  );
+  const server = createHttpServer(app.listener);
   const port = await listen(server, config);
-  const auth = config.token ? "bearer token (CONNVO_MCP_HTTP_TOKEN)" : "none (loopback only)";
+  const auth = config.oauth
+    ? `oauth (issuer ${config.oauth.issuer}, resource ${config.oauth.publicUrl ?? `http://${hostForUrl(config.host)}:${port}${MCP_PATH}`})`
+    : config.token
+      ? "bearer token (CONNVO_MCP_HTTP_TOKEN)"
+      : "none (loopback only)";
   log("info", `listening on http://${hostForUrl(config.host)}:${port}${MCP_PATH} (auth: ${auth})`);
 
   const signal = await nextSignal(() => server.closeAllConnections());

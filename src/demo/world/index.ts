@@ -18,7 +18,7 @@
 import type { SessionRow } from "../../convex/types.js";
 import { DEMO_MEETINGS, type DemoMeeting, meetingIdFor } from "../seed.js";
 import { type DemoPerson, genericPerson, PEOPLE } from "./people.js";
-import { buildStory } from "./story.js";
+import { boardPrompt, buildStory } from "./story.js";
 import { buildChunks, type DemoChunk, generatedLines } from "./transcripts.js";
 
 export type MeetingState = "scheduled" | "active" | "concluded" | "cancelled";
@@ -144,7 +144,12 @@ function fixtureMeeting(
   if (fixture.access === "forbidden") participants.delete(alex);
   // Someone else hosts the fixtures: the story's live meeting is the one Alex hosts.
   if (![...participants.keys()].some((id) => id !== alex)) {
-    participants.set(PEOPLE.priya.id, { userId: PEOPLE.priya.id, role: "host", presence: "invited", createdAt: started });
+    participants.set(PEOPLE.priya.id, {
+      userId: PEOPLE.priya.id,
+      role: "host",
+      presence: "invited",
+      createdAt: started,
+    });
   }
   const list = [...participants.values()];
   const host = list.find((p) => p.userId !== alex);
@@ -177,6 +182,7 @@ export function createWorld(now: number, options: WorldOptions = {}): DemoWorld 
   for (const meeting of buildStory(now, byName.healthy as WorldMeeting)) byName[meeting.key] = meeting;
   byName.weeklySync = byName.healthy as WorldMeeting;
   addBoundsContent(byName.large, options, now);
+  byName.forbidden?.prompts.push(boardPrompt(now));
   for (let i = 0; i < (options.bulkMeetings ?? 0); i++) {
     const at = now - (i + 4) * 24 * 60 * MIN;
     byName[`bulk${i}`] = {

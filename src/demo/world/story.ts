@@ -58,7 +58,7 @@ function prompt(
     createdAt: createdAt + promptCounter,
     relevance,
     tags,
-    ...(feedback ? { feedback, ...(feedback === "used" ? { usedAt: createdAt + 5 * MIN } : {}) } : {}),
+    ...(feedback ? { feedback, ...(feedback === "used" ? { usedAt: createdAt + MIN } : {}) } : {}),
   };
 }
 
@@ -74,6 +74,10 @@ function insight(
     ...fields,
   };
 }
+
+/** A prompt on the board meeting, where the demo user is not a participant (feedback on it: FORBIDDEN). */
+export const boardPrompt = (now: number): DemoPrompt =>
+  prompt("forbidden", "precall", "Prepare the quarterly numbers for the board.", 0.9, ["board"], now - 2 * HOUR);
 
 /** Live now. Its last five minutes hold the decision; the join-time numbers come earlier. */
 export const WEEKLY_SYNC_SCRIPT: ScriptLine[] = [

@@ -18,6 +18,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { AuthInfo, ServerContext } from "@modelcontextprotocol/server";
 import type { CallerIdentity } from "../../core/identity.js";
+import { oauthCallerOf } from "./oauth.js";
 
 export const REALM = "connvo-mcp";
 
@@ -26,7 +27,8 @@ const SHARED_SECRET_CLIENT = "connvo-mcp-shared-secret";
 
 export type AuthOutcome =
   | { ok: true; authInfo?: AuthInfo }
-  | { ok: false; status: 401; wwwAuthenticate: string; message: string };
+  /** 503 (OAuth: the issuer's keys cannot be fetched) carries no challenge, and `headers` (Retry-After). */
+  | { ok: false; status: 401 | 503; wwwAuthenticate?: string; headers?: Record<string, string>; message: string };
 
 const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
 
@@ -81,5 +83,8 @@ export function identifyHttpCaller(ctx: ServerContext): CallerIdentity {
   if (authInfo.clientId === SHARED_SECRET_CLIENT && authInfo.extra?.caller === "shared-secret") {
     return { kind: "shared-secret" };
   }
+  // A user whose OAuth token src/transports/http/oauth.ts verified.
+  const user = oauthCallerOf(authInfo);
+  if (user) return user;
   throw new Error("unrecognised caller identity on an HTTP request");
 }

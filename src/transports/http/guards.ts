@@ -7,7 +7,15 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { validateHostHeader, validateOriginHeader } from "@modelcontextprotocol/server";
 
-export type GuardOutcome = { ok: true } | { ok: false; status: 403; message: string };
+export type GuardOutcome = { ok: true } | { ok: false; status: 400 | 403; message: string };
+
+/**
+ * RFC 9110 Host: `uri-host [":" port]`, where uri-host is an IP literal in brackets or a reg-name
+ * (unreserved, pct-encoded and sub-delims characters). Anything else, notably userinfo
+ * (`evil.com@localhost`, which URL parsing would read as host `localhost`), a path or whitespace,
+ * is not a Host at all.
+ */
+const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::\d{0,5})?$/;
 
 export function createRequestGuard(
   allowedHosts: string[],
@@ -17,6 +25,13 @@ export function createRequestGuard(
   const exactOrigins = new Set(allowedOrigins.filter((o) => o.includes("://")));
   const originHostnames = allowedOrigins.filter((o) => !o.includes("://"));
   return (headers) => {
+    if (headers.host !== undefined && !HOST_HEADER.test(headers.host)) {
+      return {
+        ok: false,
+        status: 400,
+        message: `Host ${quote(headers.host)} is not a valid Host header (a host name or address and an optional port, nothing else).`,
+      };
+    }
     const host = validateHostHeader(headers.host, allowedHosts);
     if (!host.ok) {
       return {
