@@ -19,7 +19,7 @@ import { getActiveSessions } from "./tools/getActiveSessions.js";
 import { instructionsFor, selectTools } from "./tools/inventory.js";
 import { coerceNumericStrings } from "./tools/normalize.js";
 import { type RunContext, runTool } from "./tools/run.js";
-import { followSessionsResource, SESSIONS_TEMPLATE } from "./tools/watchMeeting.js";
+import { followSessionsResource, SESSIONS_TEMPLATE } from "./tools/watch/resource.js";
 import { VERSION } from "./version.js";
 
 export type { CallerIdentity };

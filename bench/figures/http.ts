@@ -169,24 +169,47 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
     { id: "peer", start: peer, tool: ctx.peerTool, args: { args: { meetingId } }, stream: true },
   ];
 
+  // Throughput: both servers up, each concurrency measured for one then the other (the order
+  // alternating), so a change in the machine's load hits both alike.
   const throughput: Record<string, Side> = {};
-  const rss: Record<string, Record<string, number> | { skipped: string }> = {};
-  for (const s of subjects) {
-    ctx.progress(`HTTP: ${s.id}`);
-    try {
-      const server = await s.start();
+  const started: Array<{ s: (typeof subjects)[number]; server: HttpServer }> = [];
+  try {
+    for (const s of subjects) {
       try {
-        const warm = await connect(server, new http.Agent({ keepAlive: true, maxSockets: 1 }), s.stream);
+        const server = await s.start();
+        started.push({ s, server });
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        const warm = await connect(server, agent, s.stream);
         for (let i = 0; i < counts.warmup; i++) await warm.callTool(s.tool, s.args);
         warm.close();
-        const side: Record<number, Load> = {};
-        for (const c of CONCURRENCY)
-          side[c] = await load(server, s.tool, s.args, s.stream, c, counts.calls[c] as number);
-        throughput[s.id] = side;
-      } finally {
-        await server.stop();
+        agent.destroy();
+        throughput[s.id] = {};
+      } catch (error) {
+        throughput[s.id] = { skipped: `failed: ${(error as Error).message.slice(0, 200)}` };
       }
-      // Memory: a fresh server, 16 clients, RSS at the checkpoints.
+    }
+    for (const [k, c] of CONCURRENCY.entries()) {
+      const order = k % 2 === 0 ? started : [...started].reverse();
+      for (const { s, server } of order) {
+        ctx.progress(`HTTP: ${s.id}, ${c} client${c === 1 ? "" : "s"}`);
+        const side = throughput[s.id];
+        if (!side || "skipped" in side) continue;
+        try {
+          side[c] = await load(server, s.tool, s.args, s.stream, c, counts.calls[c] as number);
+        } catch (error) {
+          throughput[s.id] = { skipped: `failed: ${(error as Error).message.slice(0, 200)}` };
+        }
+      }
+    }
+  } finally {
+    for (const { server } of started) await server.stop();
+  }
+
+  // Memory: a fresh server per subject, 16 clients, RSS at the checkpoints.
+  const rss: Record<string, Record<string, number> | { skipped: string }> = {};
+  for (const s of subjects) {
+    ctx.progress(`HTTP memory: ${s.id}`);
+    try {
       const fresh = await s.start();
       try {
         const points: Record<string, number> = { "0": fresh.rssBytes() };
@@ -199,9 +222,7 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
         await fresh.stop();
       }
     } catch (error) {
-      const skipped = `failed: ${(error as Error).message.slice(0, 200)}`;
-      throughput[s.id] ??= { skipped };
-      rss[s.id] ??= { skipped };
+      rss[s.id] = { skipped: `failed: ${(error as Error).message.slice(0, 200)}` };
     }
   }
 
@@ -276,8 +297,10 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
     targets,
     data: { throughput, rss },
     method: [
-      `HTTP: \`${ctx.ours.label} --http --port 0\` (loopback, no shared secret) and the peer with \`--transport http\`; ${counts.warmup} warm-up`,
-      `  calls; then N clients (each initialized) share ${Object.entries(counts.calls)
+      `HTTP: \`${ctx.ours.label} --http --port 0\` (loopback, no shared secret) and the peer with \`--transport http\`, both running;`,
+      `  ${counts.warmup} warm-up calls each; then, per concurrency and alternating which goes first, N clients (each initialized) share ${Object.entries(
+        counts.calls,
+      )
         .map(([k, v]) => `${v} calls at ${k}`)
         .join(", ")} and call back to back. The load generator and the`,
       "  demo deployment share the benchmark process; its CPU use is shown (100% = one core). Memory: a fresh server per",

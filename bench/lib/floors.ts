@@ -1,11 +1,11 @@
 /**
  * The floors, built the way connvo-mcp is built: bench/floor/*.ts bundled with the build's own
- * options (scripts/build.mjs: one CommonJS bundle, undici loaded from undici.cjs next to it) into
+ * options (scripts/build.mjs: one CommonJS bundle, undici and others loaded from files next to it) into
  * a temporary directory, and the SDK floor also as a startup snapshot with the launcher's V8 flags.
  * Differences to connvo-mcp are then our own code, not the way it is packaged.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "./subjects.js";
@@ -37,7 +37,11 @@ export async function buildFloors(progress: (text: string) => void): Promise<Flo
     outExtension: { ".js": ".cjs" },
     logLevel: "error",
   });
-  copyFileSync(path.join(ROOT, "dist", "undici.cjs"), path.join(dir, "undici.cjs"));
+  // The files a bundle loads from beside itself (undici, the JSON Schema validator, ...).
+  for (const file of readdirSync(path.join(ROOT, "dist"))) {
+    if (file.endsWith(".cjs") && file !== "connvo-mcp.cjs")
+      copyFileSync(path.join(ROOT, "dist", file), path.join(dir, file));
+  }
   const script = (name: (typeof names)[number]) => path.join(dir, `${name}.cjs`);
 
   let sdkSnapshot: Floors["sdkSnapshot"];

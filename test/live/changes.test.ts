@@ -7,15 +7,9 @@ import { describe, expect, it } from "vitest";
 import type { SessionRow } from "../../src/convex/types.js";
 import { ToolFailure } from "../../src/core/failures.js";
 import { DEMO_MEETINGS, makeSessions } from "../../src/demo/seed.js";
-import {
-  CURSOR_MAX_PEOPLE,
-  diffStates,
-  MAX_CHANGES,
-  meetingState,
-  readCursor,
-  watchMeeting,
-  writeCursor,
-} from "../../src/tools/watchMeeting.js";
+import { diffStates } from "../../src/tools/watch/changes.js";
+import { CURSOR_MAX_PEOPLE, MAX_CHANGES, meetingState, readCursor, writeCursor } from "../../src/tools/watch/state.js";
+import { watchMeeting } from "../../src/tools/watchMeeting.js";
 
 const NOW = Date.UTC(2026, 10, 27, 11, 0, 0);
 const MEETING = DEMO_MEETINGS.poorConnection.id;
