@@ -4,6 +4,7 @@
  * `label` (short, single line) or `prose` (longer, keeps line breaks): both are untrusted data.
  */
 import { z } from "zod";
+import { ToolFailure } from "../core/failures.js";
 import { sanitizeMultiline, sanitizeText, shortUserId } from "../core/sanitize.js";
 
 /** An ISO 8601 UTC time (zod's z.iso.datetime() would advertise a 300-character regex per field). */
@@ -23,14 +24,17 @@ export const timeZoneOption = z
   .optional()
   .describe('IANA time zone for local times in the answer, e.g. "Europe/Berlin" (default UTC).');
 
-/** undefined when `timeZone` is a zone Intl knows, otherwise why not. */
-export function timeZoneProblem(timeZone: string | undefined): string | undefined {
-  if (timeZone === undefined) return undefined;
+/** Throws an invalid_argument failure (before any request) unless `timeZone` is a zone Intl knows. */
+export function assertTimeZone(timeZone: string | undefined): void {
+  if (timeZone === undefined) return;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone });
-    return undefined;
   } catch {
-    return `"${sanitizeText(timeZone, 64)}" is not an IANA time zone name. Use one like "America/New_York" or "UTC".`;
+    throw new ToolFailure({
+      kind: "invalid_argument",
+      argument: "timeZone",
+      problem: `"${sanitizeText(timeZone, 64)}" is not an IANA time zone name. Use one like "America/New_York" or "UTC".`,
+    });
   }
 }
 

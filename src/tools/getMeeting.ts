@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ToolFailure } from "../core/failures.js";
 import {
+  assertTimeZone,
   bounded,
   countSchema,
   iso,
@@ -16,7 +17,6 @@ import {
   plural,
   prose,
   timeZoneOption,
-  timeZoneProblem,
 } from "../present/fields.js";
 import { defineTool } from "./define.js";
 
@@ -194,8 +194,7 @@ export const getMeeting = defineTool({
     openWorldHint: true,
   },
   async load(input: Input, backend) {
-    const zoneProblem = timeZoneProblem(input.timeZone);
-    if (zoneProblem) throw new ToolFailure({ kind: "invalid_argument", argument: "timeZone", problem: zoneProblem });
+    assertTimeZone(input.timeZone);
     const [meeting, roster] = await Promise.all([
       backend.call(MEETING, { meetingId: input.meetingId }),
       backend.list<ParticipantRow>(ROSTER, { meetingId: input.meetingId }),

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ToolFailure } from "../core/failures.js";
 import {
+  assertTimeZone,
   bounded,
   countSchema,
   iso,
@@ -15,7 +16,6 @@ import {
   localTime,
   plural,
   timeZoneOption,
-  timeZoneProblem,
 } from "../present/fields.js";
 import { defineTool } from "./define.js";
 
@@ -177,8 +177,7 @@ export const listMeetings = defineTool({
     openWorldHint: true,
   },
   async load(input: Input, backend) {
-    const zoneProblem = timeZoneProblem(input.timeZone);
-    if (zoneProblem) throw new ToolFailure({ kind: "invalid_argument", argument: "timeZone", problem: zoneProblem });
+    assertTimeZone(input.timeZone);
     parseTime("from", input.from);
     parseTime("to", input.to);
     const state = input.when === "live" ? "active" : undefined;
