@@ -1,5 +1,8 @@
-// `npm run mcp-config`: prints a ready `mcpServers` entry that runs THIS clone's build with node,
-// for clients to use before (or instead of) the npm package. Pass --demo for a no-account entry.
+// `npm run mcp-config`: prints a ready `mcpServers` entry that runs THIS clone's build, for clients
+// to use before (or instead of) the npm package. Pass --demo for a no-account entry. On Linux and
+// macOS the entry runs the dist/connvo-mcp launcher (the fast start from a V8 startup snapshot) with
+// CONNVO_MCP_NODE naming this node, since desktop apps often have no node on PATH; on Windows,
+// which has no sh, it runs node dist/cli.js.
 //
 // stdout is exactly the JSON, so `npm run mcp-config > entry.json` gives a file a client can read:
 // npm writes its "> connvo-mcp@0.1.0 mcp-config" banner into that file before this script runs,
@@ -16,10 +19,14 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 const demo = process.argv.includes("--demo");
+const launcher = fileURLToPath(new URL("../dist/connvo-mcp", import.meta.url));
+const fast = process.platform !== "win32" && existsSync(launcher);
+const serverEnv = demo ? {} : { CONNVO_TOKEN: TOKEN_PLACEHOLDER, CONNVO_DEPLOYMENT: "prod" };
+const env = fast ? { ...serverEnv, CONNVO_MCP_NODE: process.execPath } : serverEnv;
 const entry = {
-  command: process.execPath,
-  args: demo ? [cli, "--demo"] : [cli],
-  ...(demo ? {} : { env: { CONNVO_TOKEN: TOKEN_PLACEHOLDER, CONNVO_DEPLOYMENT: "prod" } }),
+  command: fast ? launcher : process.execPath,
+  args: [...(fast ? [] : [cli]), ...(demo ? ["--demo"] : [])],
+  ...(Object.keys(env).length > 0 ? { env } : {}),
 };
 const json = `${JSON.stringify({ mcpServers: { connvo: entry } }, null, 2)}\n`;
 

@@ -24,6 +24,11 @@ describe("client configuration", () => {
       encoding: "utf8",
     });
     const entry = (JSON.parse(printed) as { mcpServers: { connvo: Entry } }).mcpServers.connvo;
+    // The fast start: the launcher, told which node to run (a desktop app may have none on PATH).
+    if (process.platform !== "win32") {
+      expect(entry.command).toBe(join(ROOT, "dist", "connvo-mcp"));
+      expect(entry.env?.CONNVO_MCP_NODE).toBe(process.execPath);
+    }
     const client = new Client({ name: "mcp-config-test", version: "0" });
     await client.connect(
       new StdioClientTransport({ command: entry.command, args: entry.args, env: entry.env, stderr: "ignore" }),
