@@ -29,10 +29,10 @@ const parseActiveSessions = (value: unknown) =>
   parseList<import("../src/convex/types.js").SessionRow>("meetings/webrtc/index:getActiveSessions", value);
 
 import { createServerFactory } from "../src/server.js";
-import { renderSummaryText } from "../src/summary/render.js";
 import { activeSessionsSummarySchema } from "../src/summary/schema.js";
 import { summarizeSessions } from "../src/summary/summarize.js";
 import { impureStdoutLines, type SpawnedServer, spawnStdioServer } from "./helpers/stdioServer.js";
+import { renderSummaryText } from "./helpers/summaryText.js";
 
 /** JWT-shaped so the demo accepts it, but not "eyJ…" so only the registered-secret redaction hides it. */
 const MARKER = `canary${randomBytes(12).toString("hex")}`;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ConnectionQuality, SessionRow, SessionState } from "../src/convex/types.js";
-import { renderSummaryText } from "../src/summary/render.js";
 import { activeSessionsSummarySchema } from "../src/summary/schema.js";
 import { summarizeSessions } from "../src/summary/summarize.js";
+import { renderSummaryText } from "./helpers/summaryText.js";
 
 const NOW = Date.UTC(2025, 10, 27, 10, 0, 0);
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");

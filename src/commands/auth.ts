@@ -50,6 +50,10 @@ interface Io {
   err(text: string): void;
 }
 
+/**
+ * Reached only from `connvo-mcp login | logout | whoami` (src/cli.ts returns before any server
+ * starts), so stdout here is the command's report, never the MCP channel.
+ */
 const processIo: Io = {
   out: (text) => void process.stdout.write(redact(text)),
   err: (text) => void process.stderr.write(redact(text)),

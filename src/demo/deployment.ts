@@ -17,7 +17,7 @@ import { authenticate, authenticateAsync, createJwtKeys, type JwtProvider } from
 import { answerWithFault, checkFault, type DemoFault, faultMatches } from "./faults.js";
 import { DemoFunctionError } from "./functions/context.js";
 import { DEMO_FUNCTIONS } from "./functions/index.js";
-import { DEMO_MEETINGS, DEMO_TOKEN, DEMO_USER_ID, type DemoMeeting, type DemoMeetingName } from "./seed.js";
+import { DEMO_TOKEN, DEMO_USER_ID, type DemoMeetingName } from "./seed.js";
 import { createSyncServer, type SyncStats } from "./sync.js";
 import { validateArgs } from "./validate.js";
 import {
@@ -481,7 +481,3 @@ export async function startDemoDeployment(opts: DemoDeploymentOptions = {}): Pro
   };
   return deployment;
 }
-
-/** The session fixtures by name (kept for callers that build their own meetings). */
-export type { DemoMeeting };
-export { DEMO_MEETINGS };

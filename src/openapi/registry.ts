@@ -52,10 +52,17 @@ export function valueMatches(path: OperationPath, value: unknown): boolean {
   return check(value);
 }
 
-/** A checker for the items of an operation whose value is a list (rows are checked one by one). */
+const itemCheckers = new Map<string, Check>();
+
+/** A checker for the items of an operation whose value is a list, compiled once per operation. */
 export function itemChecker(path: OperationPath): Check {
-  const items = (operation(path).valueSchema as { items?: unknown }).items;
-  return items ? compileSchema(items as Parameters<typeof compileSchema>[0]) : () => true;
+  let check = itemCheckers.get(path);
+  if (!check) {
+    const items = (operation(path).valueSchema as { items?: unknown }).items;
+    check = items ? compileSchema(items as Parameters<typeof compileSchema>[0]) : () => true;
+    itemCheckers.set(path, check);
+  }
+  return check;
 }
 
 /** A list value checked row by row: undefined when it is not a list at all. */

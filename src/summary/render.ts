@@ -2,7 +2,6 @@
  * The lead sentence of a sessions summary, built ONLY from numbers and fixed words (names and
  * other user-controlled strings stay in the JSON that src/present/render.ts appends).
  */
-import { DATA_LINE } from "../present/render.js";
 import type { ActiveSessionsSummary, StateCounts } from "./schema.js";
 
 /** Words used for each status in the prose (the JSON keeps Connvo's state names). */
@@ -51,9 +50,4 @@ export function summaryLead(s: ActiveSessionsSummary): string {
     `${plural(c.participants, "participant", "participants")}${sessions} — ${states}. ` +
     `${attention} Showing ${shown} of ${c.participants}${hiddenAttention}.${unreadable}`
   );
-}
-
-/** The whole text block, as src/present/render.ts renders it (tests and the benchmark use this). */
-export function renderSummaryText(summary: ActiveSessionsSummary): string {
-  return `${summaryLead(summary)}\n${DATA_LINE}\n${JSON.stringify(summary)}`;
 }

@@ -108,6 +108,9 @@ function toolBackend(tool: AnyTool, input: Record<string, unknown>, ctx: RunCont
   };
 }
 
+/** Failures of the caller's own input: answered, not logged (they say nothing about the server). */
+const QUIET: ReadonlySet<Failure["kind"]> = new Set(["invalid_id", "invalid_argument"]);
+
 export async function runTool(tool: AnyTool, args: unknown, ctx: RunContext): Promise<CallToolResult> {
   try {
     const { input, notes } = prepareInput(tool, (args ?? {}) as Record<string, unknown>);
@@ -115,8 +118,7 @@ export async function runTool(tool: AnyTool, args: unknown, ctx: RunContext): Pr
     return renderAnswer(tool.shape(loaded, input, { now: ctx.now(), notes }));
   } catch (error) {
     if (error instanceof ToolFailure) {
-      const quiet: ReadonlySet<Failure["kind"]> = new Set(["invalid_id", "invalid_argument"]);
-      if (!quiet.has(error.failure.kind)) log("warn", `${tool.name} failed: ${error.failure.kind}`);
+      if (!QUIET.has(error.failure.kind)) log("warn", `${tool.name} failed: ${error.failure.kind}`);
       return failureResult(error.failure);
     }
     log("error", `${tool.name} crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -40,7 +40,6 @@ const left = (userId: string, joinedAt: number, leftAt: number, role: DemoPartic
   createdAt: joinedAt - 3 * DAY,
 });
 
-let promptCounter = 0;
 function prompt(
   meetingKey: string,
   phase: DemoPrompt["phase"],
@@ -50,12 +49,11 @@ function prompt(
   createdAt: number,
   feedback?: DemoPrompt["feedback"],
 ): DemoPrompt {
-  promptCounter += 1;
   return {
     _id: deterministicConvexId(TABLE_NUMBERS.prompts, `prompt:${meetingKey}:${phase}:${content}`),
     phase,
     content,
-    createdAt: createdAt + promptCounter,
+    createdAt,
     relevance,
     tags,
     ...(feedback ? { feedback, ...(feedback === "used" ? { usedAt: createdAt + MIN } : {}) } : {}),
