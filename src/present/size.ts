@@ -66,7 +66,9 @@ export function clip(
  */
 export function fitToBudget<T>(limit: number, make: (limit: number) => T, budget = ANSWER_BUDGET_BYTES): T {
   const full = make(limit);
-  if (jsonBytes(full) <= budget) return full;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most answers fit without encoding them at all.
+  const json = JSON.stringify(full) ?? "";
+  if (json.length * 3 <= budget || utf8Bytes(json) <= budget) return full;
   let low = 0;
   let high = limit - 1;
   let best = make(0);
