@@ -43,9 +43,9 @@ export function redactDeep<T>(value: T): T {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const next = redactDeep(item);
-      if (next !== item) changed = true;
-      out[redact(key)] = next;
-      if (redact(key) !== key) changed = true;
+      const safeKey = redact(key);
+      if (next !== item || safeKey !== key) changed = true;
+      out[safeKey] = next;
     }
     return (changed ? out : value) as T;
   }
