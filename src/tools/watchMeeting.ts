@@ -114,10 +114,13 @@ async function waitForChange(input: Input, backend: ToolBackend, since: ReadCurs
   let progressTimer: NodeJS.Timeout | undefined;
   if (waiting && backend.progress) {
     const progress = backend.progress;
-    progressTimer = setInterval(() => {
+    const report = () => {
       const elapsed = Math.min(input.waitSec, Math.round((backend.now() - started) / 1000));
       progress(elapsed, input.waitSec, `watching meeting for changes (${elapsed} of ${input.waitSec} s)`);
-    }, PROGRESS_EVERY_MS);
+    };
+    // At once, so a client knows the wait has begun (and can show it) before the first interval.
+    report();
+    progressTimer = setInterval(report, PROGRESS_EVERY_MS);
     progressTimer.unref();
   }
   try {

@@ -138,8 +138,11 @@ describe("watch_meeting over stdio and the demo's WebSocket", () => {
       { onprogress: (p) => progress.push(p) },
     );
     expect(watchData(result).changed).toBe(false);
-    expect(progress.length).toBeGreaterThanOrEqual(1);
-    expect(progress[0]).toMatchObject({ total: 11 });
+    // One as the wait begins, then about every 10 s.
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[0]).toMatchObject({ progress: 0, total: 11 });
+    expect(progress[1]).toMatchObject({ total: 11 });
+    expect(progress[1]!.progress).toBeGreaterThanOrEqual(9);
   }, 40_000);
 
   it("answers a forged cursor with a clear error, and a stale one with a fresh snapshot", async () => {
@@ -298,8 +301,14 @@ describe("watch_meeting's lifecycle", () => {
       const call = (args: Record<string, unknown>) =>
         client.callTool({ name: "watch_meeting", arguments: args }) as Promise<CallToolResult>;
       const { cursor } = watchData(await call({ meetingId }));
-      const waiting = call({ meetingId, since: cursor, waitSec: 50 });
-      await waitUntil("the subscription", () => demo.sync.stats.byMeeting[meetingId] === 1);
+      // The snapshot's subscription lingers, so the demo's count cannot tell that the waiting call
+      // has reached the server; its first progress notification (sent as the wait begins) can.
+      let progressed = 0;
+      const waiting = client.callTool(
+        { name: "watch_meeting", arguments: { meetingId, since: cursor, waitSec: 50 } },
+        { onprogress: () => progressed++ },
+      ) as Promise<CallToolResult>;
+      await waitUntil("the wait to begin", () => progressed > 0);
       const stoppedAt = Date.now();
       server.child.kill("SIGTERM");
       expect(watchData(await waiting).changed).toBe(false);
