@@ -3,8 +3,8 @@
  * users launch it against the peer, against the direct client with the same fetch in this
  * process (the floor of the overhead target), and against floors that add one piece at a time:
  * a stdio echo (the process hop alone), a stdio server making a raw-socket round trip (the
- * cheapest stdio server that asks the backend), the same with ConvexHttpClient and connvo-mcp's
- * fetch, and an MCP SDK server with it. All in one interleaved run.
+ * cheapest stdio server that asks the backend), the same with connvo-mcp's own backend call (the
+ * Convex wire protocol over its fetch), and an MCP SDK server with it. All in one interleaved run.
  */
 import { DEMO_MEETINGS } from "../../src/demo/seed.js";
 import { CLIENT_SUBJECTS } from "../lib/backendClients.js";
@@ -37,7 +37,7 @@ export async function perCallFigure(ctx: BenchContext): Promise<Figure> {
     if (!subject) throw new Error(`no backend client ${id}`);
     return subject.make({ url: ctx.demo.url, token: ctx.demo.token, meetingId });
   };
-  const directFast = direct("CHC + connvo-mcp fetch");
+  const directFast = direct("connvo-mcp call");
   const directNode = direct("CHC + Node fetch");
   const directRaw = direct("raw socket");
   let calls: Awaited<ReturnType<typeof interleaved>>;
@@ -77,7 +77,7 @@ export async function perCallFigure(ctx: BenchContext): Promise<Figure> {
       figure: "median",
       ours: ms(ours.median),
       peer: ms(peer.median),
-      floor: `${ms(floor.median)} (direct ConvexHttpClient + the same fetch, in process)`,
+      floor: `${ms(floor.median)} (direct: connvo-mcp's backend call alone, in process)`,
       ratio: `${x(ours.median / peer.median)} peer; +${overhead.toFixed(3)} ms over direct`,
     },
     {
@@ -115,8 +115,8 @@ export async function perCallFigure(ctx: BenchContext): Promise<Figure> {
   floorRow("direct, Node fetch", "direct ConvexHttpClient + Node's fetch, in process (the old floor)", true);
   floorRow("stdio echo", "floor: bare-node stdio echo, no backend call");
   floorRow("stdio raw", "floor: bare-node stdio + raw-socket round trip (cheapest stdio server that asks)");
-  floorRow("stdio proxy", "floor: bare-node stdio + ConvexHttpClient + the same fetch");
-  floorRow("SDK proxy", "floor: MCP SDK server + ConvexHttpClient + the same fetch");
+  floorRow("stdio proxy", "floor: bare-node stdio + connvo-mcp's backend call");
+  floorRow("SDK proxy", "floor: MCP SDK server + connvo-mcp's backend call");
   const hop = pick(calls, "stdio proxy").median - floor.median;
   const sdk = pick(calls, "SDK proxy").median - pick(calls, "stdio proxy").median;
   const own = ours.median - pick(calls, "SDK proxy").median;
@@ -160,8 +160,9 @@ export async function perCallFigure(ctx: BenchContext): Promise<Figure> {
     data: { calls, strayStdoutLines: stray },
     method: [
       `Per call: ${counts.warmup} warm-up calls each, then ${counts.rounds} rounds of ${counts.perRound} sequential calls per subject in`,
-      "  rotating order; median and p99 (nearest rank). The direct clients are one `ConvexHttpClient` each (made once, in",
-      "  the benchmark process) with connvo-mcp's fetch (src/convex/fetch.ts) or Node's. Server CPU per call is user+system",
+      "  rotating order; median and p99 (nearest rank). The direct call is connvo-mcp's own backend call (src/convex/attempt.ts",
+      "  `callOnce` with its fetch, src/convex/fetch.ts) in the benchmark process; the old floor one `ConvexHttpClient` with",
+      "  Node's fetch. Server CPU per call is user+system",
       "  time from `/proc/<pid>/stat` over the measured calls. The floors (bench/floor/, bundled like connvo-mcp, started",
       "  with plain `node`) split our overhead above the direct call into the process hop (stdio proxy − direct), the",
       "  MCP SDK (SDK proxy − stdio proxy) and our own work (connvo-mcp − SDK proxy).",

@@ -12,6 +12,7 @@ import http from "node:http";
 import axios from "axios";
 import { ConvexHttpClient } from "convex/browser";
 import { Agent, fetch as undiciFetch, request as undiciRequest } from "undici";
+import { callOnce } from "../../src/convex/attempt.js";
 import { createFastFetch } from "../../src/convex/fetch.js";
 import { rawHttp } from "./rawHttp.js";
 
@@ -125,6 +126,29 @@ export const CLIENT_SUBJECTS: ClientSubject[] = [
           }),
         close: () => agent.destroy(),
       };
+    },
+  },
+  {
+    id: "connvo-mcp call",
+    label: "connvo-mcp's backend call (src/convex/attempt.ts: Convex's wire protocol over its fetch)",
+    make(target) {
+      const fast = createFastFetch();
+      const args = { meetingId: target.meetingId };
+      const signal = new AbortController().signal;
+      const call = async () =>
+        (
+          await callOnce({
+            url: target.url,
+            token: target.token,
+            kind: "query",
+            functionPath: FUNCTION_PATH,
+            args,
+            signal,
+            fetch: fast,
+            maxResponseBytes: 8 * 1024 * 1024,
+          })
+        ).value;
+      return { call, close: () => void fast.close() };
     },
   },
   {

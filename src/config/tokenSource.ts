@@ -19,6 +19,8 @@ export interface TokenSource {
    * undefined when this source has nothing newer to offer.
    */
   afterRejection(rejected: string): Promise<string | undefined>;
+  /** A fixed source's token, without waiting a turn (absent for sources that may refresh). */
+  readonly fixed?: string;
 }
 
 /** When the token expires, read without verifying it (the backend verifies; we only avoid a doomed call). */
@@ -40,6 +42,7 @@ export function staticTokenSource(token: string, info: TokenSourceInfo = { kind:
   if (info.kind !== "caller") registerSecret(token);
   return {
     info,
+    fixed: token,
     get: () => Promise.resolve(token),
     afterRejection: () => Promise.resolve(undefined),
   };

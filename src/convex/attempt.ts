@@ -1,11 +1,18 @@
 /**
- * One request to the deployment with `ConvexHttpClient`, adding what the client lacks: abortion
- * (it takes no signal), the HTTP status of failures (it throws only the body text), a size limit
- * on the answer (it buffers whatever comes), and no logging to stdout (its default logger uses
- * console.log, fatal for stdio MCP). A client per request, because it is stateful: an instance
- * must never carry one user's token into another's call.
+ * One request to the deployment, in Convex's HTTP wire protocol (what `ConvexHttpClient` sends:
+ * POST /api/query|mutation|action, `{path, format: "convex_encoded_json", args: [args]}`, the
+ * answer `{status: "success", value}` or `{status: "error", errorMessage, errorData?}` with 200 or
+ * 560), made here rather than through a `ConvexHttpClient` per request because the client costs
+ * ~0.1 ms of CPU per call on top of the HTTP round trip (BENCHMARKS.md, figure 2), mostly
+ * `jsonToConvex` walking every answer and a Response it cannot avoid reading as a stream. The
+ * values still go through convex's own `convexToJson`/`jsonToConvex` whenever they can hold an
+ * encoded value, and a thrown function still surfaces as convex's `ConvexError` with its data.
+ *
+ * Added to what the client does: abortion, the HTTP status of failures (it throws only the body
+ * text), a size limit on the answer (it buffers whatever comes), and no logging at all.
  */
-import { ConvexHttpClient } from "convex/browser";
+import { version as CONVEX_CLIENT_VERSION } from "convex";
+import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
 import { ToolFailure } from "../core/failures.js";
 import { readBodyLimited } from "./bodyLimit.js";
 import { HttpStatusError } from "./classify.js";
@@ -35,44 +42,40 @@ export interface Answer {
   bytes: number;
 }
 
-/**
- * Wraps fetch: every request gets `signal`; a non-2xx answer becomes an HttpStatusError with its
- * status and Retry-After; a successful body is read here, within the size limit, before the
- * client parses it.
- */
-function guardedFetch(
-  inner: FetchLike,
-  signal: AbortSignal,
-  maxBytes: number,
-  onBody: (bytes: number) => void,
-): FetchLike {
-  return async (input, init) => {
-    // redirect "error": a deployment never redirects, a bearer token should not follow one, and
-    // undici clones every request (teeing its body) unless redirects are errors.
-    const response = await inner(input, { ...init, signal, redirect: "error" });
-    if (!response.ok && response.status !== UDF_FAILED) {
-      const body = new TextDecoder().decode(await readBodyLimited(response, MAX_ERROR_BODY_BYTES, true));
-      throw new HttpStatusError(response.status, body, response.headers.get("retry-after") ?? undefined);
-    }
-    // A declared length within the limit is enforced by the HTTP parser itself: hand the response
-    // over as it is instead of reading it here and wrapping the bytes in a second Response. Only
-    // for an unencoded body: with Content-Encoding the length counts compressed bytes, and fetch
-    // inflates what it reads (a 400 KB gzip bomb is 400 MB decoded), so those are counted as decoded.
-    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-    if (isIdentityEncoded(response.headers) && Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
-      onBody(declared);
-      return response;
-    }
-    const body = await readBodyLimited(response, maxBytes);
-    onBody(body.byteLength);
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
+/** Header lookups without building a web `Headers` when the response is connvo-mcp's own (fetch.ts). */
+function header(response: Response, name: string): string | undefined {
+  const fast = (response as { rawHeader?: (name: string) => string | undefined }).rawHeader;
+  return fast ? fast.call(response, name) : (response.headers.get(name) ?? undefined);
 }
 
 /** No Content-Encoding (or `identity`): the body's bytes are the bytes on the wire. */
-function isIdentityEncoded(headers: Headers): boolean {
-  const encoding = headers.get("content-encoding")?.trim().toLowerCase();
+function isIdentityEncoded(response: Response): boolean {
+  const encoding = header(response, "content-encoding")?.trim().toLowerCase();
   return !encoding || encoding === "identity";
+}
+
+/**
+ * The answer's text within the size limit. A declared length within the limit is enforced by the
+ * HTTP parser itself, so the body is read as it is; with Content-Encoding the length counts
+ * compressed bytes while fetch inflates what it reads (a 400 KB gzip bomb is 400 MB decoded), so
+ * those, and bodies of unknown length, are read counting decoded bytes.
+ */
+async function readAnswerText(response: Response, maxBytes: number): Promise<{ text: string; bytes: number }> {
+  const declared = Number(header(response, "content-length") ?? Number.NaN);
+  if (isIdentityEncoded(response) && Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
+    return { text: await response.text(), bytes: declared };
+  }
+  const body = await readBodyLimited(response, maxBytes);
+  return { text: new TextDecoder().decode(body), bytes: body.byteLength };
+}
+
+/**
+ * Convex's JSON encoding marks the values JSON cannot carry (int64, bytes, special floats) as
+ * objects with one `$`-key, and a field name may not start with `$`: an answer whose text has no
+ * `"$` anywhere is its own value, and `jsonToConvex` (which copies every object) is skipped.
+ */
+function decodeValue(value: unknown, text: string): unknown {
+  return text.includes('"$') ? jsonToConvex(value as never) : value;
 }
 
 /**
@@ -103,24 +106,41 @@ export function isPlaceholderToken(token: string): boolean {
 
 export async function callOnce(request: CallRequest): Promise<Answer> {
   checkTokenSendable(request.token);
-  let bytes = 0;
-  const client = new ConvexHttpClient(request.url, {
-    logger: false,
-    skipConvexDeploymentUrlCheck: true,
-    fetch: guardedFetch(request.fetch, request.signal, request.maxResponseBytes, (n) => {
-      bytes = n;
-    }),
+  const body = JSON.stringify({
+    path: request.functionPath,
+    format: "convex_encoded_json",
+    args: [convexToJson(request.args as Value)],
   });
-  client.setAuth(request.token);
-  // A function path string is a valid reference at runtime; the typed API is for codegen users.
-  const ref = request.functionPath as never;
-  const args = request.args as never;
-  const value: unknown =
-    request.kind === "query"
-      ? await client.query(ref, args)
-      : request.kind === "mutation"
-        ? // skipQueue: this client is used for this one request, there is nothing to order it after.
-          await client.mutation(ref, args, { skipQueue: true })
-        : await client.action(ref, args);
-  return { value, bytes };
+  // redirect "error": a deployment never redirects, and a bearer token should not follow one.
+  const response = await request.fetch(`${request.url}/api/${request.kind}`, {
+    method: "POST",
+    body,
+    headers: {
+      "Content-Type": "application/json",
+      "Convex-Client": `npm-${CONVEX_CLIENT_VERSION}`,
+      Authorization: `Bearer ${request.token}`,
+    },
+    signal: request.signal,
+    redirect: "error",
+  });
+  if (!response.ok && response.status !== UDF_FAILED) {
+    const text = new TextDecoder().decode(await readBodyLimited(response, MAX_ERROR_BODY_BYTES, true));
+    throw new HttpStatusError(response.status, text, header(response, "retry-after"));
+  }
+  const { text, bytes } = await readAnswerText(response, request.maxResponseBytes);
+  const answer = JSON.parse(text) as { status?: unknown; value?: unknown; errorMessage?: string; errorData?: unknown };
+  switch (answer.status) {
+    case "success":
+      return { value: decodeValue(answer.value, text), bytes };
+    case "error": {
+      if (answer.errorData !== undefined) {
+        const error = new ConvexError(answer.errorMessage as never) as ConvexError<Value>;
+        error.data = decodeValue(answer.errorData, text) as Value;
+        throw error;
+      }
+      throw new Error(answer.errorMessage);
+    }
+    default:
+      throw new Error(`Invalid response: ${JSON.stringify(answer)}`);
+  }
 }

@@ -181,7 +181,7 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
     try {
       signal.throwIfAborted();
       waitingForToken = true;
-      const token = await untilAborted(tokens.get(), signal);
+      const token = tokens.fixed ?? (await untilAborted(tokens.get(), signal));
       waitingForToken = false;
       assertNotExpired(token);
       try {

@@ -1,7 +1,7 @@
 /**
  * The backend's HTTP client: undici's `request()` over one keep-alive Agent, behind a function with
- * fetch's signature, so ConvexHttpClient (which takes a `fetch` option) and attempt.ts use it as
- * they would use fetch.
+ * fetch's signature, so attempt.ts (and a ConvexHttpClient, which takes a `fetch` option) use it
+ * as they would use fetch.
  *
  * Why not fetch itself: Node 20's global fetch, and undici's own `fetch` over a tuned Agent, cost
  * ~0.3 ms per call on loopback in the WHATWG machinery (Request, Headers, web streams) on top of
@@ -120,7 +120,7 @@ export function createFastFetch(options: FastFetchOptions = {}): FastFetch {
     }
     const signal = init.signal ?? undefined;
     signal?.throwIfAborted();
-    const url = typeof input === "string" ? new URL(input) : input;
+    const url = typeof input === "string" ? parsedUrl(input) : input;
     if (url.protocol !== "http:" && url.protocol !== "https:") return globalThis.fetch(input, init);
     const method = normalizeMethod(init.method);
     const redirect = init.redirect ?? "follow";
@@ -156,6 +156,22 @@ export function createFastFetch(options: FastFetchOptions = {}): FastFetch {
     if (dispatchers) await (await dispatchers).close();
   };
   return fastFetch;
+}
+
+/**
+ * The last few URLs parsed: a backend calls the same three endpoints over and over, and parsing
+ * one costs more than the lookup. Entries are never modified (URL objects are only read here).
+ */
+const urlCache = new Map<string, URL>();
+const URL_CACHE_SIZE = 16;
+function parsedUrl(input: string): URL {
+  let url = urlCache.get(input);
+  if (!url) {
+    url = new URL(input);
+    if (urlCache.size >= URL_CACHE_SIZE) urlCache.clear();
+    urlCache.set(input, url);
+  }
+  return url;
 }
 
 const STANDARD_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
@@ -262,28 +278,41 @@ class FastResponse {
   readonly redirected = false;
   readonly status: number;
   readonly statusText: string;
-  readonly headers: Headers;
+  #headers: Headers | undefined;
   #web: ReadableStream<Uint8Array> | null | undefined;
   #used = false;
 
   constructor(
     readonly url: string,
-    answer: Dispatcher.ResponseData,
+    private readonly answer: Dispatcher.ResponseData,
     private readonly stream: Readable | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {
     this.status = answer.statusCode;
     this.statusText = (answer as { statusText?: string }).statusText ?? "";
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else if (value !== undefined) headers.append(name, value);
-    }
-    this.headers = headers;
     if (stream === undefined) this.#web = null;
     // A body nobody reads may still fail (the connection drops): that must not be an unhandled
     // 'error' event. Whoever reads it gets the error from the read.
     else stream.on("error", noop);
+  }
+
+  /** A real `Headers`, built when first asked for (most callers only need rawHeader). */
+  get headers(): Headers {
+    if (!this.#headers) {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(this.answer.headers)) {
+        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+        else if (value !== undefined) headers.append(name, value);
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+
+  /** One header as received (lower-case name; repeated ones joined as Headers joins them). */
+  rawHeader(name: string): string | undefined {
+    const value = this.answer.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
   }
 
   get ok(): boolean {

@@ -14,6 +14,17 @@ let anywhere: string[] = [];
 let standalone: RegExp | undefined;
 const registered = new Set<string>();
 
+/** Characters JSON.stringify writes as they are (no escape): printable ASCII but `"` and `\`. */
+const JSON_VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/**
+ * Whether redacting a value's JSON text finds every secret redacting each of its strings would:
+ * true while every registered secret is long (matched anywhere, not only as a word of its own,
+ * where an escape such as `\n` before it would hide its start) and is written by JSON.stringify
+ * unescaped. Unregistered JWTs are found either way (their characters are never escaped).
+ */
+let jsonTextExact = true;
+export const redactionOfJsonTextIsExact = (): boolean => jsonTextExact;
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
@@ -35,6 +46,7 @@ export function registerSecret(value: string | undefined): void {
   }
   if (!changed) return;
   const all = [...registered];
+  jsonTextExact = all.every((s) => s.length >= MIN_ANYWHERE_LENGTH && JSON_VERBATIM.test(s));
   anywhere = all.filter((s) => s.length >= MIN_ANYWHERE_LENGTH).sort((a, b) => b.length - a.length);
   const short = all.filter((s) => s.length < MIN_ANYWHERE_LENGTH).sort((a, b) => b.length - a.length);
   standalone =

@@ -35,6 +35,15 @@ function typeCheck(type: string | undefined): Check {
   }
 }
 
+/** `checks` all true, as a loop (`every` with a closure per call costs more on hot paths). */
+function allOf(checks: readonly Check[]): Check {
+  if (checks.length === 1) return checks[0] as Check;
+  return (value) => {
+    for (let i = 0; i < checks.length; i++) if (!(checks[i] as Check)(value)) return false;
+    return true;
+  };
+}
+
 export function compileSchema(schema: Schema): Check {
   const checks: Check[] = [typeCheck(schema.type)];
   if (schema.enum) {
@@ -44,23 +53,42 @@ export function compileSchema(schema: Schema): Check {
   if (schema.oneOf) {
     // Convex emits a union of single-value enums here; "any branch matches" is the useful reading.
     const branches = schema.oneOf.map(compileSchema);
-    checks.push((v) => branches.some((b) => b(v)));
+    checks.push((v) => {
+      for (let i = 0; i < branches.length; i++) if ((branches[i] as Check)(v)) return true;
+      return false;
+    });
   }
   if (schema.required) {
     const required = [...schema.required];
-    checks.push((v) => required.every((key) => Object.hasOwn(v as object, key)));
+    checks.push((v) => {
+      for (let i = 0; i < required.length; i++) if (!Object.hasOwn(v as object, required[i] as string)) return false;
+      return true;
+    });
   }
   if (schema.properties) {
-    const props = Object.entries(schema.properties).map(([key, sub]) => [key, compileSchema(sub)] as const);
+    const keys = Object.keys(schema.properties);
+    const subs = keys.map((key) => compileSchema((schema.properties as Record<string, Schema>)[key] as Schema));
+    // A name every object inherits ("constructor", "toString") is read only when the object has its own.
+    const inherited = keys.map((key) => key in Object.prototype);
     checks.push((v) => {
       const obj = v as Record<string, unknown>;
-      return props.every(([key, check]) => !Object.hasOwn(obj, key) || obj[key] === undefined || check(obj[key]));
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        const item = inherited[i] && !Object.hasOwn(obj, key) ? undefined : obj[key];
+        // Absent (or undefined) is fine here; `required` says what must be present.
+        if (item !== undefined && !(subs[i] as Check)(item)) return false;
+      }
+      return true;
     });
   }
   if (schema.items) {
     const item = compileSchema(schema.items);
-    checks.push((v) => (v as unknown[]).every(item));
+    checks.push((v) => {
+      const list = v as unknown[];
+      for (let i = 0; i < list.length; i++) if (!item(list[i])) return false;
+      return true;
+    });
   }
-  const all: Check = (value) => checks.every((check) => check(value));
+  const all = allOf(checks);
   return schema.nullable ? (value) => value === null || all(value) : all;
 }

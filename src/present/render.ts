@@ -14,7 +14,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Failure } from "../core/failures.js";
-import { redact } from "../core/log.js";
+import { redact, redactionOfJsonTextIsExact } from "../core/log.js";
 import { failureMessage } from "./failureText.js";
 import { MAX_ANSWER_BYTES, utf8Bytes } from "./size.js";
 
@@ -74,8 +74,8 @@ function largestArray(value: unknown): unknown[] | undefined {
  * Cuts the largest lists until the JSON fits `maxBytes` (UTF-8). Works on a deep copy; the lists
  * keep their order (tools put what matters first), so what is cut is the tail.
  */
-export function boundData<T>(data: T, maxBytes: number): { data: T; json: string; cut: number } {
-  let json = JSON.stringify(data);
+export function boundData<T>(data: T, maxBytes: number, serialized?: string): { data: T; json: string; cut: number } {
+  let json = serialized ?? JSON.stringify(data);
   if (utf8Bytes(json) <= maxBytes) return { data, json, cut: 0 };
   const copy = JSON.parse(json) as T;
   let cut = 0;
@@ -91,8 +91,13 @@ export function boundData<T>(data: T, maxBytes: number): { data: T; json: string
 }
 
 export function renderAnswer<Data>(answer: Answer<Data>, maxBytes = MAX_ANSWER_BYTES): CallToolResult {
-  const safe = redactDeep(answer.data);
-  const { data, json, cut } = boundData(safe, maxBytes);
+  // One pass over the JSON text instead of one per string and key: when it has nothing to redact
+  // (the usual case), neither has any string in the data. Otherwise, the data string by string.
+  const whole = JSON.stringify(answer.data);
+  const clean = redactionOfJsonTextIsExact() && redact(whole) === whole;
+  const { data, json, cut } = clean
+    ? boundData(answer.data, maxBytes, whole)
+    : boundData(redactDeep(answer.data), maxBytes);
   const lead = typeof answer.lead === "string" ? [answer.lead] : [...answer.lead];
   if (cut > 0) {
     lead.push(
