@@ -56,13 +56,26 @@ function parseId(text: string | undefined): RequestId | undefined {
 
 const idKey = (id: RequestId) => `${typeof id}:${id}`;
 
-function isValidMessage(value: unknown): value is JSONRPCMessage {
-  return (
-    isJSONRPCRequest(value) ||
-    isJSONRPCNotification(value) ||
-    isJSONRPCResultResponse(value) ||
-    isJSONRPCErrorResponse(value)
-  );
+type MessageKind = "request" | "notification" | "response";
+
+/**
+ * What a parsed line is, by the SDK's own schemas (so what passes here is what its protocol layer
+ * accepts), each checked once: every check is a schema parse of the whole message.
+ */
+function messageKind(value: unknown): MessageKind | undefined {
+  if (isJSONRPCRequest(value)) return "request";
+  if (isJSONRPCNotification(value)) return "notification";
+  if (isJSONRPCResultResponse(value) || isJSONRPCErrorResponse(value)) return "response";
+  return undefined;
+}
+
+/**
+ * The id an outgoing message answers. Outgoing messages come from the SDK's protocol layer, so
+ * their shape is known: a response is the one with an id and a result or an error.
+ */
+function answeredId(message: JSONRPCMessage): RequestId | undefined {
+  const m = message as { id?: RequestId; result?: unknown; error?: unknown };
+  return m.id !== undefined && (m.result !== undefined || m.error !== undefined) ? m.id : undefined;
 }
 
 /** The id a malformed message carries, when it has a usable one. */
@@ -125,10 +138,7 @@ export class LineTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    const answers =
-      (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined
-        ? message.id
-        : undefined;
+    const answers = answeredId(message);
     if (this.closed) throw new Error("the stdio transport is closed");
     try {
       await this.write(`${JSON.stringify(message)}\n`);
@@ -243,7 +253,8 @@ export class LineTransport implements Transport {
       if (ids.length === 0) this.replyError(undefined, INVALID_REQUEST, "Invalid Request: batches are not supported.");
       return;
     }
-    if (!isValidMessage(value)) {
+    const kind = messageKind(value);
+    if (kind === undefined) {
       const id = idOf(value);
       log(
         "warn",
@@ -253,14 +264,16 @@ export class LineTransport implements Transport {
       return;
     }
     // A subscription stream stays open until cancelled: it is not a call to wait for at end-of-file.
-    if (isJSONRPCRequest(value) && value.method !== "subscriptions/listen") this.pending.add(idKey(value.id));
-    else if (isJSONRPCNotification(value) && value.method === "notifications/cancelled") {
+    const message = value as JSONRPCMessage & { id?: RequestId; method?: string; params?: unknown };
+    if (kind === "request" && message.method !== "subscriptions/listen")
+      this.pending.add(idKey(message.id as RequestId));
+    else if (kind === "notification" && message.method === "notifications/cancelled") {
       // A cancelled request is not answered.
-      const requestId = (value.params as { requestId?: unknown } | undefined)?.requestId;
+      const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
       if (typeof requestId === "string" || typeof requestId === "number") this.settle(requestId);
     }
     try {
-      this.onmessage?.(value);
+      this.onmessage?.(message);
     } catch (error) {
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
