@@ -2,8 +2,9 @@
  * The request listener: routing and every check that runs before the MCP SDK sees a request.
  * Order matters: Host/Origin first (a rebinding page gets 403 whatever it sends), then the bearer
  * check (an unauthenticated client never gets its body parsed), then the body size, counted while
- * the body is read here. Everything after that is the SDK's: both protocol eras, per request, from
- * one factory.
+ * the body is read here. After that, the common simple request (a 2025-era sessionless tools/call,
+ * tools/list or ping) is served by ./fastPath.ts from one long-lived server; everything else is the
+ * SDK's: both protocol eras, per request, from the same factory.
  *
  * A refusal is written only after the rest of the request body has been read and thrown away (up
  * to MAX_DRAIN_BYTES): closing a connection while the client is still sending makes the kernel
@@ -21,6 +22,7 @@ import {
 import { type HttpConfig, MAX_BODY_BYTES, MAX_DRAIN_BYTES } from "../../config/http.js";
 import { log } from "../../core/log.js";
 import { type AuthOutcome, createAuthenticator } from "./auth.js";
+import { createFastPath } from "./fastPath.js";
 import { createRequestGuard } from "./guards.js";
 import { createOAuthResourceServer } from "./oauth.js";
 
@@ -35,6 +37,8 @@ export interface HttpApp {
   startDraining(): void;
   /** Resolves once no request is in flight. */
   idle(): Promise<void>;
+  /** Requests ./fastPath.ts answered so far, instead of the SDK (tests; diagnostics). */
+  readonly fastPathServed: number;
   close(): Promise<void>;
 }
 
@@ -150,6 +154,8 @@ function replay(req: IncomingMessage & { auth?: AuthInfo }, body: Buffer): Incom
 
 /** Node accepts absolute-form targets (`GET http://x/ HTTP/1.1`); one that is not a URL must not throw. */
 function pathOf(target: string | undefined): string | undefined {
+  // The usual targets, without parsing a URL on every request (that is their pathname as is).
+  if (target === MCP_PATH || target === HEALTH_PATH) return target;
   try {
     return new URL(target ?? "/", "http://localhost").pathname;
   } catch {
@@ -157,7 +163,12 @@ function pathOf(target: string | undefined): string | undefined {
   }
 }
 
-export function createHttpApp(factory: McpServerFactory, config: HttpConfig): HttpApp {
+export interface HttpAppOptions {
+  /** false: every request takes the SDK path (tests compare the two paths' answers). */
+  fastPath?: boolean;
+}
+
+export function createHttpApp(factory: McpServerFactory, config: HttpConfig, options: HttpAppOptions = {}): HttpApp {
   const handler: McpHttpHandler = createMcpHandler(factory, {
     // 2025-era clients get a fresh instance per request and no session: any replica can answer.
     legacy: "stateless",
@@ -169,6 +180,7 @@ export function createHttpApp(factory: McpServerFactory, config: HttpConfig): Ht
     maxRequestBodySize: MAX_BODY_BYTES,
     onerror: (error) => log("error", `mcp handler failed: ${error.message}`),
   });
+  const fast = options.fastPath === false ? undefined : createFastPath(factory);
   const guard = createRequestGuard(config.allowedHosts, config.allowedOrigins);
   // CONNVO_MCP_AUTH=oauth: every user signs in (./oauth.ts); otherwise the shared secret or none.
   const oauth = config.oauth ? createOAuthResourceServer(config.oauth) : undefined;
@@ -212,6 +224,8 @@ export function createHttpApp(factory: McpServerFactory, config: HttpConfig): Ht
     if (refused) {
       return reject(req, res, refused.status, refused.message, { "www-authenticate": refused.wwwAuthenticate });
     }
+    // Checked, sized and authorized like any other: from here on it is only about who answers.
+    if (fast?.serve(req, res, body, auth.authInfo)) return;
     // Set only from what `authenticate` verified; toNodeHandler passes it through as authInfo.
     if (auth.authInfo) req.auth = auth.authInfo;
     else delete req.auth;
@@ -266,6 +280,9 @@ export function createHttpApp(factory: McpServerFactory, config: HttpConfig): Ht
     get inFlight() {
       return active.size;
     },
+    get fastPathServed() {
+      return fast?.served ?? 0;
+    },
     startDraining() {
       draining = true;
       // Keep-alive connections of calls in flight end with their response instead of idling on.
@@ -277,6 +294,8 @@ export function createHttpApp(factory: McpServerFactory, config: HttpConfig): Ht
         onIdle = resolve;
       });
     },
-    close: () => handler.close(),
+    close: async () => {
+      await Promise.all([handler.close(), fast?.close()]);
+    },
   };
 }
