@@ -1,8 +1,9 @@
 /**
  * Figure 8, Streamable HTTP: get_active_sessions on 10 participants from N concurrent clients
  * (raw JSON-RPC POSTs over node:http with a keep-alive agent; no SDK client), connvo-mcp as users
- * launch it (`connvo-mcp --http --port 0`) against the peer in HTTP mode; then resident memory of
- * a fresh server over 20,000 calls from 16 clients.
+ * launch it (`connvo-mcp --http --port 0`) against the peer in HTTP mode and a bare node:http floor
+ * (bench/floor/http-proxy.ts); then resident memory of a fresh server over 20,000 calls from 16
+ * clients.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -163,10 +164,17 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
       (stderr) => (/listening|running/i.test(stderr) ? new URL(`http://127.0.0.1:${port}/mcp`) : undefined),
     );
   };
+  // The floor: the cheapest HTTP server that asks the backend (bench/floor/http-proxy.ts).
+  const floor = () =>
+    startHttpServer(process.execPath, [ctx.floors.script("http-proxy"), "--port", "0"], oursEnv(ctx.demo), (stderr) => {
+      const match = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
+      return match ? new URL(match[1] as string) : undefined;
+    });
   const subjects = [
-    { id: "ours", start: () => ours(ctx.ours), tool: OUR_TOOL, args: { meetingId }, stream: false },
+    { id: "ours", start: () => ours(ctx.ours), tool: OUR_TOOL, args: { meetingId }, stream: false, memory: true },
     // The peer accepts each POST with 202 and answers on the session's GET event stream.
-    { id: "peer", start: peer, tool: ctx.peerTool, args: { args: { meetingId } }, stream: true },
+    { id: "peer", start: peer, tool: ctx.peerTool, args: { args: { meetingId } }, stream: true, memory: true },
+    { id: "floor", start: floor, tool: "proxy", args: { meetingId }, stream: false, memory: false },
   ];
 
   // Throughput: both servers up, each concurrency measured for one then the other (the order
@@ -189,7 +197,8 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
       }
     }
     for (const [k, c] of CONCURRENCY.entries()) {
-      const order = k % 2 === 0 ? started : [...started].reverse();
+      // Rotated, so no subject always goes first (or last) at a concurrency.
+      const order = started.map((_, i) => started[(i + k) % started.length] as (typeof started)[number]);
       for (const { s, server } of order) {
         ctx.progress(`HTTP: ${s.id}, ${c} client${c === 1 ? "" : "s"}`);
         const side = throughput[s.id];
@@ -207,7 +216,7 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
 
   // Memory: a fresh server per subject, 16 clients, RSS at the checkpoints.
   const rss: Record<string, Record<string, number> | { skipped: string }> = {};
-  for (const s of subjects) {
+  for (const s of subjects.filter((subject) => subject.memory)) {
     ctx.progress(`HTTP memory: ${s.id}`);
     try {
       const fresh = await s.start();
@@ -230,6 +239,7 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
   const targets: Target[] = [];
   const o = throughput.ours;
   const p = throughput.peer;
+  const f = throughput.floor;
   const section =
     "8. Streamable HTTP, get_active_sessions on 10 participants (raw JSON-RPC POSTs over node:http, keep-alive; no SDK client)";
   if (!o || "skipped" in o) {
@@ -245,12 +255,13 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
     CONCURRENCY.forEach((c, i) => {
       const ol = pick(o, c);
       const pl = p && !("skipped" in p) ? pick(p, c) : undefined;
+      const fl = f && !("skipped" in f) ? f[c] : undefined;
       rows.push({
         section: i === 0 ? section : "",
         figure: `${c} concurrent client${c === 1 ? "" : "s"}: calls/s · p50 · p99`,
         ours: `${ol.callsPerSec.toFixed(0)}/s · ${ms(ol.p50, 2)} · ${ms(ol.p99, 2)}`,
         peer: pl ? `${pl.callsPerSec.toFixed(0)}/s · ${ms(pl.p50, 2)} · ${ms(pl.p99, 2)}` : "skipped",
-        floor: `load generator CPU ${ol.loadGenCpuPct.toFixed(0)}%`,
+        floor: `${fl ? `floor ${fl.callsPerSec.toFixed(0)}/s · ${ms(fl.p50, 2)} · ${ms(fl.p99, 2)}; ` : ""}load generator CPU ${ol.loadGenCpuPct.toFixed(0)}%`,
         ratio: pl ? `${x(ol.callsPerSec / pl.callsPerSec)} throughput, p99 ${x(ol.p99 / pl.p99)}` : "",
       });
       if (pl) {
@@ -303,7 +314,8 @@ export async function httpFigure(ctx: BenchContext): Promise<Figure> {
       )
         .map(([k, v]) => `${v} calls at ${k}`)
         .join(", ")} and call back to back. The load generator and the`,
-      "  demo deployment share the benchmark process; its CPU use is shown (100% = one core). Memory: a fresh server per",
+      "  demo deployment share the benchmark process; its CPU use is shown (100% = one core). The floor column: a bare",
+      "  node:http server making connvo-mcp's backend call (bench/floor/http-proxy.ts), measured in the same rotation. Memory: a fresh server per",
       `  subject, 16 clients, VmRSS after ${counts.rss.join(" / ")} calls.`,
     ],
   };

@@ -12,8 +12,8 @@ import { ROOT } from "./subjects.js";
 
 export interface Floors {
   dir: string;
-  /** Bundled scripts by name (stdio-raw, stdio-proxy, sdk-proxy). */
-  script(name: "stdio-raw" | "stdio-proxy" | "sdk-proxy"): string;
+  /** Bundled scripts by name (stdio-raw, stdio-proxy, sdk-proxy, http-proxy). */
+  script(name: "stdio-raw" | "stdio-proxy" | "sdk-proxy" | "http-proxy"): string;
   stdioEcho: string;
   /** The SDK floor's snapshot and the flags it must be started with; undefined if it failed. */
   sdkSnapshot?: { blob: string; flags: string[] };
@@ -29,7 +29,7 @@ export async function buildFloors(progress: (text: string) => void): Promise<Flo
   const dir = mkdtempSync(path.join(os.tmpdir(), "connvo-mcp-floors-"));
   const { mainBundleOptions, LAUNCH_FLAGS } = (await import(path.join(ROOT, "scripts", "build.mjs"))) as BuildModule;
   const { build } = await import("esbuild");
-  const names = ["stdio-raw", "stdio-proxy", "sdk-proxy"] as const;
+  const names = ["stdio-raw", "stdio-proxy", "sdk-proxy", "http-proxy"] as const;
   await build({
     ...mainBundleOptions,
     entryPoints: Object.fromEntries(names.map((n) => [n, path.join(ROOT, "bench", "floor", `${n}.ts`)])),
