@@ -259,3 +259,22 @@ describe("rejections", () => {
     expect(explainInvalidConvexId(hostile)).not.toMatch(/IGNORE/);
   });
 });
+
+describe("the decode cache", () => {
+  it("gives the same verdict every time, and never hands out its internal ID to be changed", () => {
+    const id = DEMO_MEETINGS.healthy.id;
+    const first = decodeConvexId(id);
+    expect(first).toBeDefined();
+    first?.internalId.fill(0);
+    expect(decodeConvexId(id)?.internalId).not.toEqual(first?.internalId);
+    expect(isConvexId(id)).toBe(true);
+    const broken = `${id.slice(0, -1)}${id.endsWith("a") ? "b" : "a"}`;
+    const reason = explainInvalidConvexId(broken);
+    expect(reason).toBeDefined();
+    expect(explainInvalidConvexId(broken)).toBe(reason);
+    // Past the cache's size, old entries are decoded again with the same result.
+    for (let i = 0; i < 600; i++) isConvexId(deterministicConvexId(10, `cache-${i}`));
+    expect(isConvexId(id)).toBe(true);
+    expect(explainInvalidConvexId(broken)).toBe(reason);
+  });
+});

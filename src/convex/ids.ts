@@ -156,6 +156,24 @@ function decode(s: unknown): DecodeResult {
       reason: `has length ${len}; Convex IDs are ${MIN_CONVEX_ID_LENGTH}-${MAX_CONVEX_ID_LENGTH} characters`,
     };
   }
+  let result = recent.get(s);
+  if (!result) {
+    result = decodeWellSized(s, len);
+    if (recent.size >= RECENT_IDS) recent.clear();
+    recent.set(s, result);
+  }
+  return result;
+}
+
+/**
+ * The last IDs decoded (valid or not): an agent asks about the same few meetings over and over,
+ * and a decode with its canonical re-encoding allocates a few KB. Results are never handed out
+ * mutable (decodeConvexId copies the internal ID).
+ */
+const recent = new Map<string, DecodeResult>();
+const RECENT_IDS = 256;
+
+function decodeWellSized(s: string, len: number): DecodeResult {
   const bytes = base32Decode(s);
   if (bytes === undefined) {
     return /[A-Z]/.test(s) && base32Decode(s.toLowerCase()) !== undefined
@@ -203,7 +221,7 @@ export function explainInvalidConvexId(s: unknown): string | undefined {
 /** The table number and 16-byte internal ID of a valid ID, or undefined. */
 export function decodeConvexId(s: string): { tableNumber: number; internalId: Uint8Array } | undefined {
   const result = decode(s);
-  return result.ok ? { tableNumber: result.tableNumber, internalId: result.internalId } : undefined;
+  return result.ok ? { tableNumber: result.tableNumber, internalId: result.internalId.slice() } : undefined;
 }
 
 /**
