@@ -4,6 +4,8 @@
  * tool definitions, schemas and instructions are built once, outside it.
  */
 import {
+  type AuthInfo,
+  type CallToolResult,
   McpServer,
   ResourceTemplate,
   type ServerContext,
@@ -76,8 +78,29 @@ function convertOnce(
   return { "~standard": { ...std, validate, jsonSchema: { input: inputJson, output: memo("output") } } };
 }
 
-/** The factory, and the live hub its servers share (call `live.shutdown()` to end every watch at once). */
-export type ServerFactory = (() => McpServer) & { readonly live: LiveHub };
+/**
+ * A `tools/call` answered without the SDK's request dispatch (see `directCall` below): its result,
+ * or undefined when the SDK must answer the request (nothing has been done then).
+ */
+export type DirectCall = (
+  params: unknown,
+  options: { signal: AbortSignal; authInfo?: AuthInfo },
+) => Promise<CallToolResult> | undefined;
+
+/**
+ * The factory, the live hub its servers share (call `live.shutdown()` to end every watch at once),
+ * and the direct way to answer a plain tools/call (transports use it for a session whose protocol
+ * revision is a 2025 one).
+ */
+export type ServerFactory = (() => McpServer) & { readonly live: LiveHub; readonly direct: DirectCall };
+
+/** params keys a direct call may carry; anything else (a task request, a later revision's fields) is the SDK's. */
+const DIRECT_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta"]);
+/** `_meta` keys the protocol reserves (the 2026-07-28 envelope, tasks): the SDK's to interpret. */
+const RESERVED_META_PREFIX = "io.modelcontextprotocol/";
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 export function createServerFactory(deps: ServerDeps): ServerFactory {
   const offered = deps.tools ?? selectTools().tools;
@@ -181,5 +204,38 @@ export function createServerFactory(deps: ServerDeps): ServerFactory {
     }
     return server;
   };
-  return Object.assign(factory, { live: hub });
+  /**
+   * A tools/call answered the way a 2025-era McpServer answers it, without its dispatch: the same
+   * input schema, the same tool code, the same result. The SDK's per-request work (schema parses of
+   * the request and of the result, the request's context, the era's projections, all identity for
+   * these results) was a third of connvo-mcp's CPU per call over stdio. Only a call whose
+   * arguments pass the tool's schema, with no progress token and nothing the protocol reserves,
+   * is answered here; everything else, every error the SDK words, stays the SDK's.
+   * test/direct.parity.test.ts holds the answers byte for byte against the SDK's.
+   */
+  const byName = new Map(tools.map((entry) => [entry.tool.name, entry]));
+  const direct: DirectCall = (params, { signal, authInfo }) => {
+    if (!isPlainObject(params) || typeof params.name !== "string") return undefined;
+    for (const key in params) if (!DIRECT_PARAMS.has(key)) return undefined;
+    const entry = byName.get(params.name);
+    if (!entry) return undefined;
+    const meta = params._meta;
+    if (meta !== undefined) {
+      // A progress token asks for notifications while the call runs: the SDK's request context sends them.
+      if (!isPlainObject(meta) || meta.progressToken !== undefined) return undefined;
+      for (const key in meta) if (key.startsWith(RESERVED_META_PREFIX)) return undefined;
+    }
+    const args = params.arguments;
+    if (args !== undefined && !isPlainObject(args)) return undefined;
+    const checked = entry.inputSchema["~standard"].validate(args ?? {});
+    if (checked instanceof Promise || checked.issues) return undefined;
+    // What the tools read of a request's context (see runContext): its signal, _meta and caller.
+    const ctx = { mcpReq: { signal, _meta: meta }, http: authInfo ? { authInfo } : undefined } as ServerContext;
+    return runTool(entry.tool, checked.value, runContext(ctx)).catch((error: unknown) => ({
+      // As McpServer answers a handler that threw (runTool answers its own failures).
+      content: [{ type: "text" as const, text: error instanceof Error ? error.message : String(error) }],
+      isError: true,
+    }));
+  };
+  return Object.assign(factory, { live: hub, direct });
 }

@@ -14,8 +14,8 @@
 import { version as CONVEX_CLIENT_VERSION } from "convex";
 import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
 import { ToolFailure } from "../core/failures.js";
-import { readBodyLimited } from "./bodyLimit.js";
 import { HttpStatusError } from "./classify.js";
+import { type Exchange, exchangeViaFetch } from "./exchange.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -24,6 +24,7 @@ export type FunctionKind = "query" | "mutation" | "action";
 
 const MAX_ERROR_BODY_BYTES = 8 * 1024;
 const UDF_FAILED = 560; // Convex's status for a function that threw; the client parses its body.
+const CONVEX_CLIENT = `npm-${CONVEX_CLIENT_VERSION}`;
 
 export interface CallRequest {
   url: string;
@@ -40,33 +41,6 @@ export interface Answer {
   value: unknown;
   /** Size of the body it was parsed from (the cache budgets memory with it). */
   bytes: number;
-}
-
-/** Header lookups without building a web `Headers` when the response is connvo-mcp's own (fetch.ts). */
-function header(response: Response, name: string): string | undefined {
-  const fast = (response as { rawHeader?: (name: string) => string | undefined }).rawHeader;
-  return fast ? fast.call(response, name) : (response.headers.get(name) ?? undefined);
-}
-
-/** No Content-Encoding (or `identity`): the body's bytes are the bytes on the wire. */
-function isIdentityEncoded(response: Response): boolean {
-  const encoding = header(response, "content-encoding")?.trim().toLowerCase();
-  return !encoding || encoding === "identity";
-}
-
-/**
- * The answer's text within the size limit. A declared length within the limit is enforced by the
- * HTTP parser itself, so the body is read as it is; with Content-Encoding the length counts
- * compressed bytes while fetch inflates what it reads (a 400 KB gzip bomb is 400 MB decoded), so
- * those, and bodies of unknown length, are read counting decoded bytes.
- */
-async function readAnswerText(response: Response, maxBytes: number): Promise<{ text: string; bytes: number }> {
-  const declared = Number(header(response, "content-length") ?? Number.NaN);
-  if (isIdentityEncoded(response) && Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
-    return { text: await response.text(), bytes: declared };
-  }
-  const body = await readBodyLimited(response, maxBytes);
-  return { text: new TextDecoder().decode(body), bytes: body.byteLength };
 }
 
 /**
@@ -104,30 +78,38 @@ export function isPlaceholderToken(token: string): boolean {
   return /^<[^<>]*>$/.test(token) || /^\$\{[^{}]*\}$/.test(token);
 }
 
+/** The fetch's own exchange when it has one (connvo-mcp's, fetch.ts), the same exchange over it otherwise. */
+function exchangeFor(fetch: FetchLike): Exchange {
+  const own = (fetch as { exchange?: Exchange }).exchange;
+  return own ?? ((request) => exchangeViaFetch(fetch, request));
+}
+
 export async function callOnce(request: CallRequest): Promise<Answer> {
   checkTokenSendable(request.token);
-  const body = JSON.stringify({
-    path: request.functionPath,
-    format: "convex_encoded_json",
-    args: [convexToJson(request.args as Value)],
-  });
-  // redirect "error": a deployment never redirects, and a bearer token should not follow one.
-  const response = await request.fetch(`${request.url}/api/${request.kind}`, {
-    method: "POST",
-    body,
+  const maxBytes = request.maxResponseBytes;
+  const answered = await exchangeFor(request.fetch)({
+    url: `${request.url}/api/${request.kind}`,
+    body: JSON.stringify({
+      path: request.functionPath,
+      format: "convex_encoded_json",
+      args: [convexToJson(request.args as Value)],
+    }),
     headers: {
-      "Content-Type": "application/json",
-      "Convex-Client": `npm-${CONVEX_CLIENT_VERSION}`,
-      Authorization: `Bearer ${request.token}`,
+      "content-type": "application/json",
+      "convex-client": CONVEX_CLIENT,
+      authorization: `Bearer ${request.token}`,
     },
     signal: request.signal,
-    redirect: "error",
+    // A failure's text is only read for its first 8 KB; an answer (or a thrown function) whole.
+    limit: (status) =>
+      (status >= 200 && status <= 299) || status === UDF_FAILED
+        ? { bytes: maxBytes, truncate: false }
+        : { bytes: MAX_ERROR_BODY_BYTES, truncate: true },
   });
-  if (!response.ok && response.status !== UDF_FAILED) {
-    const text = new TextDecoder().decode(await readBodyLimited(response, MAX_ERROR_BODY_BYTES, true));
-    throw new HttpStatusError(response.status, text, header(response, "retry-after"));
+  const { status, text, bytes } = answered;
+  if ((status < 200 || status > 299) && status !== UDF_FAILED) {
+    throw new HttpStatusError(status, text, answered.header("retry-after"));
   }
-  const { text, bytes } = await readAnswerText(response, request.maxResponseBytes);
   const answer = JSON.parse(text) as { status?: unknown; value?: unknown; errorMessage?: string; errorData?: unknown };
   switch (answer.status) {
     case "success":

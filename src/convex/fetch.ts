@@ -28,8 +28,10 @@
  * request, whichever comes first. A startup snapshot cannot hold it (it loads node:http, which
  * Node 20 cannot snapshot).
  */
-import { pipeline, Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { decodedBody } from "./contentDecoding.js";
+import { type Exchange, exchange, exchangeViaFetch } from "./exchange.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -49,12 +51,10 @@ const DEFAULT_KEEP_ALIVE_MS = 30_000;
 const PRELOAD_AFTER_MS = 1000;
 const MAX_KEEP_ALIVE_MS = 10 * 60_000;
 const MAX_REDIRECTS = 20;
-const MAX_CONTENT_CODINGS = 5;
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 type Undici = typeof import("undici");
-type Zlib = typeof import("node:zlib");
 
 let undiciLoading: Promise<Undici> | undefined;
 /** Loads undici once (dist/undici.cjs in the bundles, the package under tsx and vitest). */
@@ -64,13 +64,6 @@ export function loadUndici(): Promise<Undici> {
   return undiciLoading;
 }
 
-// Only a compressed answer needs zlib.
-let zlibLoading: Promise<Zlib> | undefined;
-const loadZlib = () => {
-  zlibLoading ??= import("node:zlib");
-  return zlibLoading;
-};
-
 interface Dispatchers {
   plain: Dispatcher;
   /** The same Agent with undici's redirect interceptor, for `redirect: "follow"`. */
@@ -79,6 +72,8 @@ interface Dispatchers {
 }
 
 export interface FastFetch extends FetchLike {
+  /** One POST read whole as text (exchange.ts): the backend call's cheaper way, over the same Agent. */
+  exchange: Exchange;
   /** Closes the idle connections (the process does not wait for them either way). */
   close(): Promise<void>;
 }
@@ -149,9 +144,18 @@ export function createFastFetch(options: FastFetchOptions = {}): FastFetch {
     const hasBody = method !== "HEAD" && !NULL_BODY_STATUSES.has(answer.statusCode);
     if (!hasBody) answer.body.resume(); // nothing to read; free the connection
     const coded = hasBody && answer.headers["content-encoding"] !== undefined;
-    const stream = coded ? await decoded(answer) : hasBody ? answer.body : undefined;
+    const stream = coded
+      ? await decodedBody(answer.body, answer.headers["content-encoding"])
+      : hasBody
+        ? answer.body
+        : undefined;
     return new FastResponse(url.href, answer, stream, signal) as unknown as Response;
   }) as FastFetch;
+  fastFetch.exchange = (request) => {
+    const url = parsedUrl(request.url);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return exchangeViaFetch(globalThis.fetch, request);
+    return ready ? exchange(ready.plain, url, request) : dispatchersFor().then((d) => exchange(d.plain, url, request));
+  };
   fastFetch.close = async () => {
     if (dispatchers) await (await dispatchers).close();
   };
@@ -205,69 +209,6 @@ function requestHeaders(
   out["accept-encoding"] ??= url.protocol === "https:" ? "br, gzip, deflate" : "gzip, deflate";
   if (stringBody) out["content-type"] ??= "text/plain;charset=UTF-8";
   return out;
-}
-
-/**
- * The body as fetch would hand it over: decoded when Content-Encoding names codings this Node can
- * decode, as received otherwise (an unknown coding, as fetch does, is not decoded at all).
- */
-async function decoded(answer: Dispatcher.ResponseData): Promise<Readable> {
-  const raw = answer.headers["content-encoding"];
-  const value = Array.isArray(raw) ? raw.join(",") : raw;
-  if (!value) return answer.body;
-  const codings = value.toLowerCase().split(",");
-  if (codings.length > MAX_CONTENT_CODINGS) {
-    const error = new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is 5`);
-    answer.body.on("error", noop).destroy(error);
-    return answer.body;
-  }
-  const z = await loadZlib();
-  const decoders: Readable[] = [];
-  for (let i = codings.length - 1; i >= 0; i--) {
-    const coding = (codings[i] as string).trim();
-    const sync = { flush: z.constants.Z_SYNC_FLUSH, finishFlush: z.constants.Z_SYNC_FLUSH };
-    if (coding === "gzip" || coding === "x-gzip") decoders.push(z.createGunzip(sync));
-    else if (coding === "deflate") decoders.push(inflateZlibOrRaw(z, sync));
-    else if (coding === "br") {
-      const flush = z.constants.BROTLI_OPERATION_FLUSH;
-      decoders.push(z.createBrotliDecompress({ flush, finishFlush: flush }));
-    } else if (coding === "zstd" && "createZstdDecompress" in z) {
-      const zs = z as unknown as {
-        createZstdDecompress(o: object): Readable;
-        constants: Record<string, number>;
-      };
-      decoders.push(
-        zs.createZstdDecompress({ flush: zs.constants.ZSTD_e_continue, finishFlush: zs.constants.ZSTD_e_end }),
-      );
-    } else return answer.body;
-  }
-  // Errors surface where the body is read (as "terminated", as with fetch); the callback only
-  // keeps pipeline from reporting them a second time.
-  return pipeline(answer.body, ...(decoders as unknown as [NodeJS.ReadWriteStream]), () => {}) as unknown as Readable;
-}
-
-/**
- * "deflate" as fetch reads it: zlib-wrapped (what the spec says) or raw (what some servers send),
- * told apart by the first byte as undici's fetch does.
- */
-function inflateZlibOrRaw(z: Zlib, options: import("node:zlib").ZlibOptions): Transform {
-  let inflate: Transform | undefined;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (!inflate) {
-        if (chunk.length === 0) return callback();
-        inflate = ((chunk[0] as number) & 0x0f) === 0x08 ? z.createInflate(options) : z.createInflateRaw(options);
-        inflate.on("data", (data: Buffer) => this.push(data));
-        inflate.on("error", (error) => this.destroy(error));
-      }
-      inflate.write(chunk, callback);
-    },
-    flush(callback) {
-      if (!inflate) return callback();
-      inflate.once("end", () => callback());
-      inflate.end();
-    },
-  });
 }
 
 const noop = () => {};

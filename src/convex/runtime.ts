@@ -13,6 +13,7 @@ import {
 import type { Answer, FetchLike } from "./attempt.js";
 import { createResultCache, type ResultCache } from "./cache.js";
 import { type Clock, systemClock } from "./clock.js";
+import { type Exchange, exchangeViaFetch } from "./exchange.js";
 import { createFastFetch } from "./fetch.js";
 import { createLimiter, type Limiter } from "./limiter.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
@@ -71,7 +72,13 @@ const nativeFetch = globalThis.fetch;
  * runtime's connections are its own. A `globalThis.fetch` replaced after start (a test's stub) is
  * honoured, as it was when this called the global fetch.
  */
-function defaultFetch(): FetchLike {
+function defaultFetch(): FetchLike & { exchange: Exchange } {
   const fast = createFastFetch();
-  return (input, init) => (globalThis.fetch === nativeFetch ? fast(input, init) : globalThis.fetch(input, init));
+  const fetch = ((input, init) =>
+    globalThis.fetch === nativeFetch ? fast(input, init) : globalThis.fetch(input, init)) as FetchLike & {
+    exchange: Exchange;
+  };
+  fetch.exchange = (request) =>
+    globalThis.fetch === nativeFetch ? fast.exchange(request) : exchangeViaFetch(globalThis.fetch, request);
+  return fetch;
 }

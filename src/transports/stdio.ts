@@ -29,6 +29,8 @@ import {
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { DEFAULT_TIMEOUT_MS } from "../config/config.js";
 import { log } from "../core/log.js";
+import type { ServerFactory } from "../server.js";
+import { DirectCalls } from "./directCalls.js";
 
 /** The longest line (one JSON-RPC message) read; the SDK's limit too. */
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
@@ -91,6 +93,8 @@ export interface LineTransportOptions {
   /** After stdin ends, how long calls in flight get to answer before the session closes anyway. */
   drainTimeoutMs?: number;
   maxLineBytes?: number;
+  /** Answers plain tools/calls without the SDK's dispatch (src/server.ts); absent: all go to the SDK. */
+  direct?: ServerFactory["direct"];
 }
 
 /**
@@ -112,6 +116,7 @@ export class LineTransport implements Transport {
   private discarding: { head: string; tail: Buffer; bytes: number } | undefined;
   /** Requests delivered and not answered yet. */
   private readonly pending = new Set<string>();
+  private readonly directCalls: DirectCalls | undefined;
   private inputEnded = false;
   private closed = false;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -126,6 +131,7 @@ export class LineTransport implements Transport {
     this.stdout = options.stdout ?? process.stdout;
     this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_TIMEOUT_MS + 2000;
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.directCalls = options.direct ? new DirectCalls(options.direct) : undefined;
   }
 
   async start(): Promise<void> {
@@ -140,6 +146,7 @@ export class LineTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     const answers = answeredId(message);
     if (this.closed) throw new Error("the stdio transport is closed");
+    this.directCalls?.noteOutgoing(message);
     try {
       await this.write(`${JSON.stringify(message)}\n`);
     } finally {
@@ -163,6 +170,7 @@ export class LineTransport implements Transport {
     this.chunks = [];
     this.buffered = 0;
     this.pending.clear();
+    this.directCalls?.cancelAll(new Error("the stdio session closed"));
     this.onclose?.();
     this.resolveClosed();
   }
@@ -265,12 +273,27 @@ export class LineTransport implements Transport {
     }
     // A subscription stream stays open until cancelled: it is not a call to wait for at end-of-file.
     const message = value as JSONRPCMessage & { id?: RequestId; method?: string; params?: unknown };
-    if (kind === "request" && message.method !== "subscriptions/listen")
-      this.pending.add(idKey(message.id as RequestId));
-    else if (kind === "notification" && message.method === "notifications/cancelled") {
+    if (kind === "request") {
+      const id = message.id as RequestId;
+      if (message.method !== "subscriptions/listen") this.pending.add(idKey(id));
+      this.directCalls?.noteRequest(id, message.method as string);
+      const answer = message.method === "tools/call" ? this.directCalls?.start(idKey(id), message.params) : undefined;
+      if (answer) {
+        answer
+          .then((result) =>
+            result === undefined ? undefined : this.send({ result, jsonrpc: "2.0", id } as JSONRPCMessage),
+          )
+          .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
+        return;
+      }
+    } else if (kind === "notification" && message.method === "notifications/cancelled") {
       // A cancelled request is not answered.
-      const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
-      if (typeof requestId === "string" || typeof requestId === "number") this.settle(requestId);
+      const params = message.params as { requestId?: unknown; reason?: unknown } | undefined;
+      const requestId = params?.requestId;
+      if (typeof requestId === "string" || typeof requestId === "number") {
+        this.settle(requestId);
+        if (this.directCalls?.cancel(idKey(requestId), params?.reason)) return;
+      }
     }
     try {
       this.onmessage?.(message);
@@ -333,8 +356,11 @@ export interface RunStdioOptions {
 }
 
 /** Serves one stdio session; resolves when it is over (stdin ended and every call answered). */
-export function runStdio(factory: () => McpServer, options: RunStdioOptions = {}): Promise<void> {
-  const transport = new LineTransport({ drainTimeoutMs: options.drainTimeoutMs });
+export function runStdio(
+  factory: (() => McpServer) & Partial<Pick<ServerFactory, "direct">>,
+  options: RunStdioOptions = {},
+): Promise<void> {
+  const transport = new LineTransport({ drainTimeoutMs: options.drainTimeoutMs, direct: factory.direct });
   const handle = serveStdio(factory, {
     transport,
     onerror: (error) => log("warn", `stdio transport: ${error.message}`),

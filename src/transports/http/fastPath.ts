@@ -28,6 +28,7 @@ import {
   type Transport,
 } from "@modelcontextprotocol/server";
 import { log } from "../../core/log.js";
+import type { ServerFactory } from "../../server.js";
 
 /** The first revision of the modern era (per-request envelope): never served from here. */
 const FIRST_MODERN_VERSION = "2026-07-28";
@@ -234,8 +235,40 @@ export interface FastPath {
  * Builds the shared server from `factory` right away. Until it is connected (or if building it
  * failed) every request goes to the SDK path.
  */
-export function createFastPath(factory: McpServerFactory): FastPath {
+export function createFastPath(factory: McpServerFactory & Partial<Pick<ServerFactory, "direct">>): FastPath {
   const transport = new MultiplexTransport();
+  const direct = factory.direct;
+  let directInFlight = 0;
+  /**
+   * A tools/call the factory answers itself (src/server.ts: what the shared server's handler would
+   * answer, without the SDK's dispatch). A client hanging up cancels it, as it cancels a dispatched call.
+   */
+  const serveDirect = (message: Request, res: ServerResponse, authInfo: AuthInfo | undefined): boolean => {
+    const controller = new AbortController();
+    const answer = direct?.(message.params, { signal: controller.signal, authInfo });
+    if (!answer) return false;
+    const clientId = message.id;
+    const onClose = () => controller.abort(new Error("The client closed the connection."));
+    res.once("close", onClose);
+    directInFlight++;
+    answer
+      .then(
+        (result) => {
+          res.off("close", onClose);
+          if (!controller.signal.aborted) writeJson(res, 200, { result, jsonrpc: "2.0", id: clientId });
+        },
+        (error: unknown) => {
+          log("error", `fast path call failed: ${error instanceof Error ? error.message : String(error)}`);
+          writeJson(res, 500, {
+            jsonrpc: "2.0",
+            error: { code: -32603, message: "Internal server error" },
+            id: clientId,
+          });
+        },
+      )
+      .finally(() => directInFlight--);
+    return true;
+  };
   transport.onerror = (error) => log("debug", `fast path: ${error.message}`);
   let ready = false;
   let served = 0;
@@ -256,11 +289,12 @@ export function createFastPath(factory: McpServerFactory): FastPath {
       const message = eligible(req.method, req.headers, body);
       if (!message) return false;
       served++;
+      if (message.method === "tools/call" && serveDirect(message, res, authInfo)) return true;
       transport.dispatch(message, res, authInfo);
       return true;
     },
     get inFlight() {
-      return transport.inFlight;
+      return transport.inFlight + directInFlight;
     },
     get served() {
       return served;
