@@ -13,6 +13,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { PANEL_MIME_TYPE, PANEL_RESOURCE_META, PANEL_URI, panelToolMeta } from "./app/meta.js";
 import type { ConvexBackend } from "./convex/client.js";
+import type { CancelSignal } from "./core/cancel.js";
 import type { CallerIdentity } from "./core/identity.js";
 import { createLiveHub, type LiveHub, liveAccess } from "./live/hub.js";
 import { liveSourceOf } from "./live/source.js";
@@ -84,7 +85,7 @@ function convertOnce(
  */
 export type DirectCall = (
   params: unknown,
-  options: { signal: AbortSignal; authInfo?: AuthInfo },
+  options: { signal: CancelSignal; authInfo?: AuthInfo },
 ) => Promise<CallToolResult> | undefined;
 
 /**
@@ -230,7 +231,10 @@ export function createServerFactory(deps: ServerDeps): ServerFactory {
     const checked = entry.inputSchema["~standard"].validate(args ?? {});
     if (checked instanceof Promise || checked.issues) return undefined;
     // What the tools read of a request's context (see runContext): its signal, _meta and caller.
-    const ctx = { mcpReq: { signal, _meta: meta }, http: authInfo ? { authInfo } : undefined } as ServerContext;
+    const ctx = {
+      mcpReq: { signal, _meta: meta },
+      http: authInfo ? { authInfo } : undefined,
+    } as unknown as ServerContext;
     return runTool(entry.tool, checked.value, runContext(ctx)).catch((error: unknown) => ({
       // As McpServer answers a handler that threw (runTool answers its own failures).
       content: [{ type: "text" as const, text: error instanceof Error ? error.message : String(error) }],

@@ -11,6 +11,7 @@ import type { Clock } from "../src/convex/clock.js";
 import { createLimiter } from "../src/convex/limiter.js";
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelay, withRetries } from "../src/convex/retry.js";
 import { createSingleFlight } from "../src/convex/singleflight.js";
+import type { CancelSignal } from "../src/core/cancel.js";
 import { type Failure, ToolFailure } from "../src/core/failures.js";
 
 /** Time moves only when someone sleeps or an attempt "takes" time. */
@@ -254,8 +255,8 @@ describe("shared calls (singleflight)", () => {
   it("one caller cancelling does not cancel the others' shared request", async () => {
     const flights = createSingleFlight<string>();
     const gate = deferred<string>();
-    let workSignal: AbortSignal | undefined;
-    const work = async (flight: { signal: AbortSignal }) => {
+    let workSignal: CancelSignal | undefined;
+    const work = async (flight: { signal: CancelSignal }) => {
       workSignal = flight.signal;
       return gate.promise;
     };
@@ -271,8 +272,8 @@ describe("shared calls (singleflight)", () => {
 
   it("aborts the shared request when every caller has left, and a new caller starts afresh", async () => {
     const flights = createSingleFlight<string>();
-    const signals: AbortSignal[] = [];
-    const work = (flight: { signal: AbortSignal }) => {
+    const signals: CancelSignal[] = [];
+    const work = (flight: { signal: CancelSignal }) => {
       signals.push(flight.signal);
       return new Promise<string>(() => {}); // never settles by itself
     };

@@ -13,6 +13,7 @@
  */
 import { version as CONVEX_CLIENT_VERSION } from "convex";
 import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
+import type { CancelSignal } from "../core/cancel.js";
 import { ToolFailure } from "../core/failures.js";
 import { HttpStatusError } from "./classify.js";
 import { type Exchange, exchangeViaFetch } from "./exchange.js";
@@ -32,7 +33,7 @@ export interface CallRequest {
   kind: FunctionKind;
   functionPath: string;
   args: Record<string, unknown>;
-  signal: AbortSignal;
+  signal: CancelSignal;
   fetch: FetchLike;
   maxResponseBytes: number;
 }

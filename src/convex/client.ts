@@ -12,6 +12,7 @@
  * to its own endpoint: Convex refuses a mutation sent to /api/query.
  */
 import { staticTokenSource, type TokenSource, tokenExpiry } from "../config/tokenSource.js";
+import { Cancel, type CancelSignal } from "../core/cancel.js";
 import { type Failure, type ResourceRef, ToolFailure } from "../core/failures.js";
 import { log } from "../core/log.js";
 import { type Answer, callOnce, type FetchLike, type FunctionKind } from "./attempt.js";
@@ -25,7 +26,7 @@ export type { FetchLike, FunctionKind } from "./attempt.js";
 
 export interface CallOptions {
   /** Aborted when the MCP client cancels the call. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** The document the call is about, so a permission or not-found answer can name it. */
   resource?: ResourceRef;
   /** A mutation or action that is safe to send twice may be retried like a query. */
@@ -112,7 +113,7 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
   function attempts(
     request: CallRequest,
     policy: CallPolicy,
-    signal: AbortSignal,
+    signal: CancelSignal,
     deadlineAt: () => number,
   ): Promise<Answer> {
     return withRetries(
@@ -146,7 +147,7 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
   }
 
   /** A read: the cached answer, or one shared, retried, capped request for `token`. */
-  async function sharedCall(request: CallRequest, signal: AbortSignal, deadlineAt: number): Promise<unknown> {
+  async function sharedCall(request: CallRequest, signal: CancelSignal, deadlineAt: number): Promise<unknown> {
     const policy = policyFor(request.kind, request.idempotent);
     if (!policy.share) return (await attempts(request, policy, signal, () => deadlineAt)).value;
     const key = callKey(request.token, `${url} ${request.functionPath}`, request.args);
@@ -167,15 +168,15 @@ export function createConvexBackend(options: ConvexBackendOptions): ConvexBacken
     callOptions: CallOptions = {},
   ): Promise<unknown> {
     const deadlineAt = clock.now() + limits.timeoutMs;
-    // One controller carries both the deadline and the client's cancellation. Linked by hand:
-    // Node 20's AbortSignal.any costs ~30 µs per call and keeps its sources alive until GC.
-    const deadline = new AbortController();
+    // One Cancel carries both the deadline and the client's cancellation (src/core/cancel.ts: an
+    // AbortController costs ~5 µs on Node 20; AbortSignal.any ~30 µs, and keeps its sources alive).
+    const deadline = new Cancel();
     const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(limits.timeoutMs)), limits.timeoutMs);
     const cancel = callOptions.signal;
     const onCancel = () => deadline.abort(cancel?.reason);
     if (cancel?.aborted) onCancel();
     else cancel?.addEventListener("abort", onCancel, { once: true });
-    const signal = deadline.signal;
+    const signal: CancelSignal = deadline;
     const { resource, idempotent } = callOptions;
     let waitingForToken = false;
     try {

@@ -18,6 +18,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { type CancelSignal, toAbortSignal } from "../core/cancel.js";
 import { ResponseTooLarge, readBodyLimited } from "./bodyLimit.js";
 import { decodedBody } from "./contentDecoding.js";
 
@@ -33,7 +34,7 @@ export interface ExchangeRequest {
   /** Header names in lower case; fetch's defaults (accept, user-agent, accept-encoding) are added. */
   headers: Record<string, string>;
   body: string;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** How much of the body to read, by the answer's status. */
   limit(status: number): BodyLimit;
 }
@@ -110,10 +111,11 @@ export function exchange(dispatcher: Dispatcher, url: URL, request: ExchangeRequ
     const stop = (reason: Error) => {
       if (!ended) controller?.abort(reason);
     };
-    function onAbort(this: AbortSignal) {
-      fail(this.reason);
-      stop(this.reason);
-    }
+    const onAbort = () => {
+      const reason = signal?.reason;
+      fail(reason);
+      stop(reason as Error);
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
 
     const handler: Dispatcher.DispatchHandler = {
@@ -241,7 +243,7 @@ export async function exchangeViaFetch(
     method: "POST",
     body: request.body,
     headers: request.headers,
-    signal: request.signal,
+    signal: request.signal && toAbortSignal(request.signal),
     redirect: "error",
   });
   const fast = (response as { rawHeader?: (name: string) => string | undefined }).rawHeader;

@@ -4,9 +4,11 @@
  * from using up the whole deployment's budget. Waiting callers leave the queue when their signal
  * aborts (deadline or cancellation), so queueing never outlives a call's deadline.
  */
+import type { CancelSignal } from "../core/cancel.js";
+
 export interface Limiter {
   /** Resolves with a release function once a slot is free; rejects if `signal` aborts first. */
-  acquire(signal?: AbortSignal): Promise<() => void>;
+  acquire(signal?: CancelSignal): Promise<() => void>;
   readonly active: number;
   readonly queued: number;
 }

@@ -9,6 +9,8 @@
  * wait ever runs past the call's deadline: if the backend asks for more time than is left, the
  * call fails now with the rate-limit error that says how long to wait.
  */
+
+import type { CancelSignal } from "../core/cancel.js";
 import { type Failure, ToolFailure } from "../core/failures.js";
 import type { Clock } from "./clock.js";
 
@@ -77,7 +79,7 @@ export interface RetryOptions {
   policy: RetryPolicy;
   clock: Clock;
   /** Aborting it ends the loop at once (the error is rethrown as is, for the caller to classify). */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Read before each wait: a shared call's deadline can grow when a later caller joins. */
   deadlineAt: () => number;
   classify: (error: unknown) => Failure;

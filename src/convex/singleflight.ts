@@ -5,21 +5,23 @@
  * every caller has left is the shared work aborted, so nobody's backend request keeps running
  * for no one.
  */
+import { Cancel, type CancelSignal } from "../core/cancel.js";
+
 export interface Flight {
   /** Aborted when every caller waiting for this flight has left. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** The latest deadline among the callers waiting (a later joiner extends it). */
   deadlineAt(): number;
 }
 
 export interface SingleFlight<T> {
-  run(key: string, signal: AbortSignal, deadlineAt: number, work: (flight: Flight) => Promise<T>): Promise<T>;
+  run(key: string, signal: CancelSignal, deadlineAt: number, work: (flight: Flight) => Promise<T>): Promise<T>;
   /** Flights currently running (for tests and diagnostics). */
   readonly size: number;
 }
 
 interface Entry<T> {
-  controller: AbortController;
+  controller: Cancel;
   waiters: number;
   deadlineAt: number;
   promise: Promise<T>;
@@ -29,9 +31,9 @@ export function createSingleFlight<T>(): SingleFlight<T> {
   const flights = new Map<string, Entry<T>>();
 
   function start(key: string, deadlineAt: number, work: (flight: Flight) => Promise<T>): Entry<T> {
-    const controller = new AbortController();
+    const controller = new Cancel();
     const entry = { controller, waiters: 0, deadlineAt } as Entry<T>;
-    const flight: Flight = { signal: controller.signal, deadlineAt: () => entry.deadlineAt };
+    const flight: Flight = { signal: controller, deadlineAt: () => entry.deadlineAt };
     // `then` so that a synchronous throw in `work` becomes a rejection like any other.
     entry.promise = Promise.resolve()
       .then(() => work(flight))

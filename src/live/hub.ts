@@ -18,6 +18,7 @@
  */
 import { stableStringify } from "../convex/cache.js";
 import { classifyBackendError } from "../convex/classify.js";
+import type { CancelSignal } from "../core/cancel.js";
 import { type Failure, type ResourceRef, ToolFailure } from "../core/failures.js";
 import { log } from "../core/log.js";
 import type { LiveSource } from "./source.js";
@@ -62,7 +63,7 @@ export interface LiveLease {
    * Resolves with the first state newer than `afterVersion`, or with whatever is current when
    * `signal` aborts or the hub shuts down (so callers answer at once).
    */
-  next(afterVersion: number, signal: AbortSignal): Promise<LiveState | undefined>;
+  next(afterVersion: number, signal: CancelSignal): Promise<LiveState | undefined>;
   /** Called on every new state until released. */
   onState(listener: (state: LiveState) => void): () => void;
   /** Leaves the subscription. `cancelled`: the caller gave up, close it now if no one else follows it. */

@@ -10,6 +10,7 @@
  */
 import type { TokenSource } from "../config/tokenSource.js";
 import type { ConvexBackend } from "../convex/client.js";
+import type { CancelSignal } from "../core/cancel.js";
 
 export interface LiveSource {
   readonly url: string;
@@ -17,7 +18,7 @@ export interface LiveSource {
   readonly tokens: TokenSource | undefined;
   /** Whose subscription it is; computed once, on first use. */
   readonly key: string;
-  query(path: string, args: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
+  query(path: string, args: Record<string, unknown>, signal: CancelSignal): Promise<unknown>;
 }
 
 const sources = new WeakMap<ConvexBackend, LiveSource>();

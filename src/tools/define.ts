@@ -12,6 +12,7 @@
  */
 import type { ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import type { CancelSignal } from "../core/cancel.js";
 import type { ResourceRef } from "../core/failures.js";
 import type { LiveAccess } from "../live/hub.js";
 import { type JsonSchemaObject, type OperationPath, operation } from "../openapi/registry.js";
@@ -31,7 +32,7 @@ export interface ToolBackend {
     options?: ToolCallOptions,
   ): Promise<{ rows: Row[]; unreadable: number }>;
   readonly url: string;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   now(): number;
   /** Live subscriptions for this caller (src/live/hub.ts); absent where the server has none. */
   readonly live?: LiveAccess;

@@ -8,6 +8,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { ConvexBackend } from "../convex/client.js";
 import { explainInvalidConvexId } from "../convex/ids.js";
+import type { CancelSignal } from "../core/cancel.js";
 import { type Failure, type ResourceRef, ToolFailure } from "../core/failures.js";
 import { log } from "../core/log.js";
 import type { LiveAccess } from "../live/hub.js";
@@ -20,7 +21,7 @@ export interface RunContext {
   /** The backend client for whoever is calling (throws a ToolFailure when not configured). */
   backend(): ConvexBackend;
   /** Aborted when the MCP client cancels the call. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   now(): number;
   /** Live subscriptions for whoever is calling (watch tools). */
   live?(): LiveAccess;

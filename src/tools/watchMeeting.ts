@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { SessionRow } from "../convex/types.js";
+import { Cancel, type CancelSignal } from "../core/cancel.js";
 import { ToolFailure } from "../core/failures.js";
 import type { LiveState, LiveVia } from "../live/hub.js";
 import { parseList } from "../openapi/registry.js";
@@ -84,14 +85,14 @@ function rowsOf(state: LiveState, backend: ToolBackend): { rows: SessionRow[]; u
 }
 
 /** A signal that aborts at `at` (or with `parent`). */
-function until(at: number, now: number, parent: AbortSignal): { signal: AbortSignal; done: () => void } {
-  const controller = new AbortController();
+function until(at: number, now: number, parent: CancelSignal): { signal: CancelSignal; done: () => void } {
+  const controller = new Cancel();
   const timer = setTimeout(() => controller.abort(), Math.max(0, at - now));
   const onParent = () => controller.abort();
   if (parent.aborted) controller.abort();
   else parent.addEventListener("abort", onParent, { once: true });
   return {
-    signal: controller.signal,
+    signal: controller,
     done: () => {
       clearTimeout(timer);
       parent.removeEventListener("abort", onParent);

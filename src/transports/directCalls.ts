@@ -6,6 +6,7 @@
  * by the session closing, as the SDK cancels its handlers. A cancelled call is not answered.
  */
 import type { CallToolResult, JSONRPCMessage } from "@modelcontextprotocol/server";
+import { Cancel } from "../core/cancel.js";
 import type { DirectCall } from "../server.js";
 
 /** The first revision of the modern era (per-request envelope): never answered here. */
@@ -16,7 +17,7 @@ type RequestId = string | number;
 export class DirectCalls {
   private initializeId: RequestId | undefined;
   private legacy = false;
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, Cancel>();
 
   constructor(private readonly direct: DirectCall) {}
 
@@ -41,8 +42,8 @@ export class DirectCalls {
    */
   start(key: string, params: unknown): Promise<CallToolResult | undefined> | undefined {
     if (!this.legacy || this.inFlight.has(key)) return undefined;
-    const controller = new AbortController();
-    const answer = this.direct(params, { signal: controller.signal });
+    const controller = new Cancel();
+    const answer = this.direct(params, { signal: controller });
     if (!answer) return undefined;
     this.inFlight.set(key, controller);
     return answer.then((result) => {

@@ -27,6 +27,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type Transport,
 } from "@modelcontextprotocol/server";
+import { Cancel } from "../../core/cancel.js";
 import { log } from "../../core/log.js";
 import type { ServerFactory } from "../../server.js";
 
@@ -244,8 +245,8 @@ export function createFastPath(factory: McpServerFactory & Partial<Pick<ServerFa
    * answer, without the SDK's dispatch). A client hanging up cancels it, as it cancels a dispatched call.
    */
   const serveDirect = (message: Request, res: ServerResponse, authInfo: AuthInfo | undefined): boolean => {
-    const controller = new AbortController();
-    const answer = direct?.(message.params, { signal: controller.signal, authInfo });
+    const controller = new Cancel();
+    const answer = direct?.(message.params, { signal: controller, authInfo });
     if (!answer) return false;
     const clientId = message.id;
     const onClose = () => controller.abort(new Error("The client closed the connection."));
@@ -255,7 +256,7 @@ export function createFastPath(factory: McpServerFactory & Partial<Pick<ServerFa
       .then(
         (result) => {
           res.off("close", onClose);
-          if (!controller.signal.aborted) writeJson(res, 200, { result, jsonrpc: "2.0", id: clientId });
+          if (!controller.aborted) writeJson(res, 200, { result, jsonrpc: "2.0", id: clientId });
         },
         (error: unknown) => {
           log("error", `fast path call failed: ${error instanceof Error ? error.message : String(error)}`);
