@@ -152,6 +152,13 @@ export async function perCallFigure(ctx: BenchContext): Promise<Figure> {
       text: "Our overhead above the direct client with the same fetch ≤ 0.3 ms",
       value: `${overhead.toFixed(3)} ms`,
       pass: overhead <= 0.3,
+      // The process hop (a bare stdio server making the same call, minus the call in process) is
+      // part of any stdio server's overhead: past 0.3 ms, no stdio server could meet the target here.
+      ...(hop > 0.3
+        ? {
+            belowFloor: `the process hop alone (bare-node stdio + the same backend call, minus that call in process) is ${hop.toFixed(3)} ms in this run`,
+          }
+        : {}),
     },
   ];
   return {

@@ -16,7 +16,15 @@ export interface Target {
   text: string;
   value: string;
   pass: boolean;
+  /**
+   * Set when a floor measured in the same run is already past the target on its own: no server
+   * doing what the target measures could meet it on this machine (said next to the MISS).
+   */
+  belowFloor?: string;
 }
+
+/** MISS, and why no server could have passed, when a floor says so. */
+const missText = (t: Target) => (t.belowFloor ? `MISS, below the floor: ${t.belowFloor}` : "MISS");
 
 const HEAD = { figure: "figure", ours: "connvo-mcp", peer: "peer", floor: "floor / reference", ratio: "ratio" };
 type Column = keyof typeof HEAD;
@@ -37,7 +45,10 @@ export function renderTable(rows: readonly Row[], targets: readonly Target[], sm
     out.push(line(row));
   }
   out.push("", smoke ? "Targets (smoke run: tiny counts, not judged)" : "Targets");
-  for (const t of targets) out.push(`  ${smoke ? "  -  " : t.pass ? "PASS " : "MISS "} ${t.text}: ${t.value}`);
+  for (const t of targets) {
+    out.push(`  ${smoke ? "  -  " : t.pass ? "PASS " : "MISS "} ${t.text}: ${t.value}`);
+    if (!smoke && !t.pass && t.belowFloor) out.push(`         below the floor: ${t.belowFloor}`);
+  }
   return out.join("\n");
 }
 
@@ -97,7 +108,7 @@ export function renderMarkdown(
     "",
     "| target | measured | result |",
     "| --- | --- | --- |",
-    ...targets.map((t) => `| ${cell(t.text)} | ${cell(t.value)} | ${t.pass ? "PASS" : "**MISS**"} |`),
+    ...targets.map((t) => `| ${cell(t.text)} | ${cell(t.value)} | ${t.pass ? "PASS" : `**${cell(missText(t))}**`} |`),
     "",
     "## Figures",
   ];
