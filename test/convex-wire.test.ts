@@ -6,7 +6,7 @@
  */
 import { ConvexError } from "convex/values";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { callOnce } from "../src/convex/attempt.js";
+import { callOnce, hasQuotedDollar } from "../src/convex/attempt.js";
 import { createFastFetch } from "../src/convex/fetch.js";
 import { type HostileBackend, json, startHostileBackend, success, udfError } from "./helpers/hostileBackend.js";
 
@@ -84,5 +84,31 @@ describe("the Convex wire protocol without ConvexHttpClient", () => {
       res.end("<h1");
     };
     await expect(call("query")).rejects.toBeInstanceOf(SyntaxError);
+  });
+});
+
+describe("hasQuotedDollar: what text.includes('\"$') says", () => {
+  it("on hand-picked texts and on random ones", () => {
+    const texts = [
+      '{"a":{"$integer":"x"}}',
+      '{"a":"$5"}',
+      '{"a":"x $"}',
+      "$",
+      '"$',
+      '$"',
+      "",
+      '"',
+      '{"a":"\\"$"}',
+      "a$$b",
+      '""$',
+    ];
+    const alphabet = ['"', "$", "a", "\\", "{"];
+    for (let i = 0; i < 2000; i++) {
+      let text = "";
+      for (let n = Math.floor(Math.random() * 12); n > 0; n--)
+        text += alphabet[Math.floor(Math.random() * alphabet.length)];
+      texts.push(text);
+    }
+    for (const text of texts) expect(hasQuotedDollar(text), text).toBe(text.includes('"$'));
   });
 });

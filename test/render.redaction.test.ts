@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { redactionOfJsonTextIsExact, registerSecret } from "../src/core/log.js";
 import { renderAnswer } from "../src/present/render.js";
+import { fitToBudget, fittedJson } from "../src/present/size.js";
 
 const LONG = `tok_${"Ab3dE5gH7jK9mN1pQ".repeat(2)}`;
 const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ";
@@ -61,5 +62,23 @@ describe("redaction in the one render path", () => {
     const { text, structured } = rendered({ note: "first line\nq7Zx3" });
     expect(structured).not.toContain("q7Zx3");
     expect(text).not.toContain("q7Zx3");
+  });
+});
+
+describe("the answer's JSON, made once", () => {
+  it("is taken from fitToBudget for the object it let through, once, and never for another object", () => {
+    const fitted = fitToBudget(3, (limit) => ({ items: [1, 2, 3].slice(0, limit) }));
+    expect(fittedJson({ items: [1, 2, 3] })).toBeUndefined(); // an equal object is not the same answer
+    const again = fitToBudget(3, (limit) => ({ items: [1, 2, 3].slice(0, limit) }));
+    expect(fittedJson(again)).toBe('{"items":[1,2,3]}');
+    expect(fittedJson(again)).toBeUndefined(); // used once
+    expect(fitted).toEqual(again);
+  });
+
+  it("renders the same text with and without it", () => {
+    const make = (limit: number) => ({ name: "Ada", rows: ["a", "b"].slice(0, limit) });
+    const viaFit = renderAnswer({ lead: "Two rows.", data: fitToBudget(2, make) });
+    const plain = renderAnswer({ lead: "Two rows.", data: make(2) });
+    expect(viaFit).toEqual(plain);
   });
 });

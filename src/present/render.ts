@@ -16,7 +16,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Failure } from "../core/failures.js";
 import { redact, redactionOfJsonTextIsExact } from "../core/log.js";
 import { failureMessage } from "./failureText.js";
-import { MAX_ANSWER_BYTES, utf8Bytes } from "./size.js";
+import { fittedJson, MAX_ANSWER_BYTES, utf8Bytes } from "./size.js";
 
 export interface Answer<Data> {
   /** One or more sentences for the model, made of numbers and fixed words. */
@@ -93,7 +93,7 @@ export function boundData<T>(data: T, maxBytes: number, serialized?: string): { 
 export function renderAnswer<Data>(answer: Answer<Data>, maxBytes = MAX_ANSWER_BYTES): CallToolResult {
   // One pass over the JSON text instead of one per string and key: when it has nothing to redact
   // (the usual case), neither has any string in the data. Otherwise, the data string by string.
-  const whole = JSON.stringify(answer.data);
+  const whole = fittedJson(answer.data) ?? JSON.stringify(answer.data);
   const clean = redactionOfJsonTextIsExact() && redact(whole) === whole;
   const { data, json, cut } = clean
     ? boundData(answer.data, maxBytes, whole)

@@ -59,6 +59,22 @@ export function clip(
 }
 
 /**
+ * The JSON text of the answer fitToBudget last let through whole. A tool's shape returns that very
+ * object as its data and the renderer serialises it next, in the same synchronous step
+ * (src/tools/run.ts), so it need not be serialised twice (~10 µs of a ~0.5 ms call). Tools never
+ * change an answer after fitting it; test/hostile.backend.test.ts checks text against
+ * structuredContent for every tool.
+ */
+let lastFitted: { value: unknown; json: string } | undefined;
+
+/** The JSON fitToBudget made of `value`, when `value` is what it last let through; used once. */
+export function fittedJson(value: unknown): string | undefined {
+  const last = lastFitted;
+  lastFitted = undefined;
+  return last !== undefined && last.value === value ? last.json : undefined;
+}
+
+/**
  * The answer made with the largest `limit` (at most the one asked for) whose JSON is at most
  * `budget` UTF-8 bytes, so a tool's counts of what it left out stay true. `make` must grow with
  * `limit`; when even `make(0)` is too large it is returned anyway (the renderer's cap is the
@@ -68,7 +84,10 @@ export function fitToBudget<T>(limit: number, make: (limit: number) => T, budget
   const full = make(limit);
   // A UTF-16 unit is at most 3 UTF-8 bytes: most answers fit without encoding them at all.
   const json = JSON.stringify(full) ?? "";
-  if (json.length * 3 <= budget || utf8Bytes(json) <= budget) return full;
+  if (json.length * 3 <= budget || utf8Bytes(json) <= budget) {
+    if (typeof full === "object" && full !== null) lastFitted = { value: full, json };
+    return full;
+  }
   let low = 0;
   let high = limit - 1;
   let best = make(0);
