@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type DemoDeployment, startDemoDeployment } from "../src/demo/deployment.js";
+import { LARGE_DATA } from "../src/demo/examples.js";
 import { answerSizeFigure } from "./figures/answerSize.js";
 import { coldStartFigure } from "./figures/coldStart.js";
 import { httpFigure } from "./figures/http.js";
@@ -135,7 +136,8 @@ function readNotes(): string {
 }
 
 async function main(): Promise<number> {
-  const demo = await startDemoDeployment();
+  // The large example calls' data (src/demo/examples.ts); the other figures read the default world.
+  const demo = await startDemoDeployment({ ...LARGE_DATA });
   try {
     const results = await collect(demo);
     const figures = Object.values(results.figures);

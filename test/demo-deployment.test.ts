@@ -660,3 +660,36 @@ await pending;
     expect(performance.now() - started).toBeLessThan(15_000);
   }, 20_000);
 });
+
+describe("the large data of the benchmark's example calls (LARGE_DATA)", () => {
+  it("gives the all-hands a long summary and many prompts, and the archived meetings summaries, only when asked", async () => {
+    const { LARGE_DATA } = await import("../src/demo/examples.js");
+    const big = await startDemoDeployment({ ...LARGE_DATA });
+    const plain = await startDemoDeployment();
+    try {
+      const large = big.world.byName.large;
+      const insight = large?.insights.values().next().value;
+      expect(insight?.actionItems).toHaveLength(LARGE_DATA.largeSummaryItems);
+      expect(insight?.recommendations).toHaveLength(LARGE_DATA.largeSummaryItems);
+      expect(large?.prompts).toHaveLength(LARGE_DATA.largePrompts);
+      expect(new Set(large?.prompts.map((p) => p._id)).size).toBe(LARGE_DATA.largePrompts);
+      for (const prompt of large?.prompts ?? []) expect(big.world.prompts.get(prompt._id)?.meeting).toBe(large);
+      const bulk = Object.values(big.world.byName).filter((m) => m.key.startsWith("bulk"));
+      expect(bulk).toHaveLength(LARGE_DATA.bulkMeetings);
+      for (const meeting of bulk) expect(meeting.insights.size).toBe(1);
+      // Served through the deployment's functions, as the tools read them.
+      const client = new ConvexHttpClient(big.url);
+      client.setAuth(big.token);
+      const insights = (await client.query(
+        "insights/queries:getUserInsights" as never,
+        { limit: 100 } as never,
+      )) as unknown[];
+      expect(insights.length).toBeGreaterThan(LARGE_DATA.bulkMeetings);
+      expect(plain.world.byName.large?.insights.size).toBe(0);
+      expect(plain.world.byName.large?.prompts).toHaveLength(0);
+    } finally {
+      await big.close();
+      await plain.close();
+    }
+  });
+});

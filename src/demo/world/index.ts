@@ -15,8 +15,10 @@
  * - the session fixtures of seed.ts (poor connections, two devices, stuck, dropped, the 400-person
  *   all-hands, hostile names, sizes) are live meetings too, for get_active_sessions.
  */
+
+import { deterministicConvexId } from "../../convex/ids.js";
 import type { SessionRow } from "../../convex/types.js";
-import { DEMO_MEETINGS, type DemoMeeting, meetingIdFor } from "../seed.js";
+import { DEMO_MEETINGS, type DemoMeeting, meetingIdFor, TABLE_NUMBERS } from "../seed.js";
 import { type DemoPerson, genericPerson, PEOPLE } from "./people.js";
 import { boardPrompt, buildStory } from "./story.js";
 import { buildChunks, type DemoChunk, generatedLines } from "./transcripts.js";
@@ -102,6 +104,15 @@ export interface WorldOptions {
   largeNotesChars?: number;
   /** A transcript of this many lines on the all-hands, for bounds tests. */
   largeTranscriptLines?: number;
+  /**
+   * The demo user's summary of the all-hands with this many action items and recommendations
+   * (a long summary too): the large data of get_meeting_summary and list_action_items (benchmarks).
+   */
+  largeSummaryItems?: number;
+  /** This many prompts on the all-hands, both phases: the large data of get_prompts (benchmarks). */
+  largePrompts?: number;
+  /** Each of the `bulkMeetings` gets the demo user's summary with a few action items (benchmarks). */
+  bulkInsights?: boolean;
 }
 
 const MIN = 60_000;
@@ -200,7 +211,7 @@ export function createWorld(now: number, options: WorldOptions = {}): DemoWorld 
       ],
       transcript: [],
       prompts: [],
-      insights: new Map(),
+      insights: options.bulkInsights ? new Map([[PEOPLE.alex.id, bulkInsight(i, at)]]) : new Map(),
     };
   }
   const meetings = new Map(Object.values(byName).map((m) => [m.id, m]));
@@ -208,6 +219,19 @@ export function createWorld(now: number, options: WorldOptions = {}): DemoWorld 
   for (const meeting of meetings.values())
     for (const prompt of meeting.prompts) prompts.set(prompt._id, { meeting, prompt });
   return { builtAt: now, people, meetings, byName, prompts };
+}
+
+/** The demo user's summary of archived sync #i+1. */
+function bulkInsight(i: number, at: number): DemoInsight {
+  return {
+    _id: deterministicConvexId(TABLE_NUMBERS.insights, `insight:bulk-${i}:${PEOPLE.alex.id}`),
+    userId: PEOPLE.alex.id,
+    createdAt: at + 45 * MIN,
+    summary: `Archived sync #${i + 1}: status updates, one blocker, next steps agreed.`,
+    actionItems: [`Alex: send the notes of sync #${i + 1}`, `Priya: unblock item ${i + 1}`, "Marcus: update the board"],
+    recommendations: [],
+    links: [],
+  };
 }
 
 /** Bounds tests: a very long transcript and very long notes on the all-hands, on request. */
@@ -219,6 +243,35 @@ function addBoundsContent(large: WorldMeeting | undefined, options: WorldOptions
     const speakers = large.participants.slice(0, 40).map((p) => p.userId);
     const spacing = Math.max(0.05, (now - start) / 1000 / (lines + 1));
     large.transcript = buildChunks("large", start, generatedLines(speakers, lines, 1, spacing));
+  }
+  const items = options.largeSummaryItems ?? 0;
+  if (items > 0) {
+    const at = (large.scheduledAt ?? now - HOUR) + 30 * MIN;
+    large.insights.set(PEOPLE.alex.id, {
+      _id: deterministicConvexId(TABLE_NUMBERS.insights, `insight:large:${PEOPLE.alex.id}`),
+      userId: PEOPLE.alex.id,
+      createdAt: at,
+      summary: "The all-hands walked through the quarter's roadmap, team by team. ".repeat(40).trim(),
+      actionItems: Array.from({ length: items }, (_, i) => `Owner ${(i % 40) + 1}: follow up on roadmap item ${i + 1}`),
+      recommendations: Array.from({ length: items }, (_, i) => ({
+        type: ["process", "product", "sales"][i % 3] as string,
+        content: `Recommendation ${i + 1}: review the roadmap item with its team before the next all-hands.`,
+        confidence: 0.5 + (i % 50) / 100,
+      })),
+      links: [],
+    });
+  }
+  const promptCount = options.largePrompts ?? 0;
+  for (let i = 0; i < promptCount; i++) {
+    const phase = i % 2 === 0 ? "precall" : "incall";
+    large.prompts.push({
+      _id: deterministicConvexId(TABLE_NUMBERS.prompts, `prompt:large:${i}`),
+      phase,
+      content: `Prompt ${i + 1}: ask the team about roadmap item ${i + 1} and what blocks it.`,
+      createdAt: now - (promptCount - i) * MIN,
+      relevance: 0.3 + (i % 70) / 100,
+      tags: ["roadmap", `team-${(i % 8) + 1}`],
+    });
   }
   const chars = options.largeNotesChars ?? 0;
   if (chars > 0) {
