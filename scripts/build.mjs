@@ -146,7 +146,7 @@ export { process };
 
 /**
  * undici, which src/convex/fetch.ts imports on the first backend request, → dist/undici.cjs: only
- * the Agent, its request() API and the redirect interceptor (~380 KB instead of the package's
+ * the Agent and the Pool it makes per origin, the request() API and the redirect interceptor (~380 KB instead of the package's
  * ~740 KB with fetch, WebSocket, caches and mocks), in a file of its own that both the plain
  * bundle and the startup snapshot load (a snapshot cannot hold it: it loads node:http, which
  * Node 20 cannot snapshot). Loaded with a require relative to the running bundle.
@@ -156,6 +156,7 @@ const Dispatcher = require("undici/lib/dispatcher/dispatcher.js");
 Object.assign(Dispatcher.prototype, require("undici/lib/api/index.js"));
 module.exports = {
   Agent: require("undici/lib/dispatcher/agent.js"),
+  Pool: require("undici/lib/dispatcher/pool.js"),
   interceptors: { redirect: require("undici/lib/interceptor/redirect.js") },
 };
 `;

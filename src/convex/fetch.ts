@@ -68,11 +68,16 @@ interface Dispatchers {
   plain: Dispatcher;
   /** The same Agent with undici's redirect interceptor, for `redirect: "follow"`. */
   following: Dispatcher;
+  /**
+   * The origin's own connection pool, made as the Agent makes one, for exchanges: a backend talks
+   * to one origin, and dispatching on its pool skips the Agent's routing (~10 µs a call).
+   */
+  poolFor(origin: string): Dispatcher;
   close(): Promise<void>;
 }
 
 export interface FastFetch extends FetchLike {
-  /** One POST read whole as text (exchange.ts): the backend call's cheaper way, over the same Agent. */
+  /** One POST read whole as text (exchange.ts): the backend call's cheaper way, on the origin's own pool. */
   exchange: Exchange;
   /** Closes the idle connections (the process does not wait for them either way). */
   close(): Promise<void>;
@@ -86,16 +91,28 @@ export function createFastFetch(options: FastFetchOptions = {}): FastFetch {
   let ready: Dispatchers | undefined;
   const dispatchersFor = () => {
     dispatchers ??= loadUndici().then((undici) => {
-      const agent = new undici.Agent({
+      const settings = {
         keepAliveTimeout,
         keepAliveMaxTimeout: Math.max(keepAliveTimeout, MAX_KEEP_ALIVE_MS),
         connections: options.connections ?? null,
         pipelining: 1,
-      });
+      };
+      const agent = new undici.Agent(settings);
+      const pools = new Map<string, Dispatcher>();
       ready = {
         plain: agent,
         following: agent.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTS })),
-        close: () => agent.close(),
+        poolFor(origin) {
+          let pool = pools.get(origin);
+          if (!pool) {
+            pool = new undici.Pool(origin, settings);
+            pools.set(origin, pool);
+          }
+          return pool;
+        },
+        close: async () => {
+          await Promise.all([agent.close(), ...[...pools.values()].map((pool) => pool.close())]);
+        },
       };
       return ready;
     });
@@ -154,7 +171,9 @@ export function createFastFetch(options: FastFetchOptions = {}): FastFetch {
   fastFetch.exchange = (request) => {
     const url = parsedUrl(request.url);
     if (url.protocol !== "http:" && url.protocol !== "https:") return exchangeViaFetch(globalThis.fetch, request);
-    return ready ? exchange(ready.plain, url, request) : dispatchersFor().then((d) => exchange(d.plain, url, request));
+    return ready
+      ? exchange(ready.poolFor(url.origin), url, request)
+      : dispatchersFor().then((d) => exchange(d.poolFor(url.origin), url, request));
   };
   fastFetch.close = async () => {
     if (dispatchers) await (await dispatchers).close();
