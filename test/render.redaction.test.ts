@@ -4,9 +4,10 @@
  * secret survives in the text or in structuredContent, wherever it sits: in a nested string, a
  * key, after an escaped character, cut short, or as an unregistered JWT.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { redactionOfJsonTextIsExact, registerSecret } from "../src/core/log.js";
-import { renderAnswer } from "../src/present/render.js";
+import { errorResult, renderAnswer, resultJson } from "../src/present/render.js";
 import { fitToBudget, fittedJson } from "../src/present/size.js";
 
 const LONG = `tok_${"Ab3dE5gH7jK9mN1pQ".repeat(2)}`;
@@ -73,6 +74,24 @@ describe("the answer's JSON, made once", () => {
     expect(fittedJson(again)).toBe('{"items":[1,2,3]}');
     expect(fittedJson(again)).toBeUndefined(); // used once
     expect(fitted).toEqual(again);
+  });
+
+  it("writes the answer line's result as JSON.stringify would, reusing the structuredContent's JSON", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string(), (value, lead) => {
+        const data = { value, list: [value, value] };
+        const result = renderAnswer({ lead, data });
+        expect(resultJson(result)).toBe(JSON.stringify(result));
+        // Cut to fit the cap: the data is a copy, and its JSON is the copy's.
+        const cut = renderAnswer({ lead, data: { rows: Array.from({ length: 50 }, () => value) } }, 200);
+        expect(resultJson(cut)).toBe(JSON.stringify(cut));
+      }),
+      { numRuns: 300 },
+    );
+    const result = renderAnswer({ lead: "x", data: { a: 1 } });
+    const changed = { ...result, isError: true };
+    expect(resultJson(changed)).toBe(JSON.stringify(changed));
+    expect(resultJson(errorResult("no"))).toBe(JSON.stringify(errorResult("no")));
   });
 
   it("renders the same text with and without it", () => {

@@ -104,10 +104,28 @@ export function renderAnswer<Data>(answer: Answer<Data>, maxBytes = MAX_ANSWER_B
       `The answer was too large and ${cut} list items were left out at the end; ask for less (a smaller limit or range).`,
     );
   }
-  return {
+  const result: CallToolResult = {
     content: [{ type: "text", text: `${redact(lead.join(" "))}\n${DATA_LINE}\n${json}` }],
     structuredContent: data as Record<string, unknown>,
   };
+  structuredJson.set(result, json);
+  return result;
+}
+
+/** The JSON text of each rendered result's structuredContent (`json` above), for `resultJson`. */
+const structuredJson = new WeakMap<object, string>();
+
+/**
+ * `JSON.stringify(result)`, without serialising the structuredContent of a rendered result a second
+ * time: the renderer already made its JSON (for the text), and the answer line carries it again.
+ * Anything but a result exactly as `renderAnswer` made it is serialised as usual.
+ */
+export function resultJson(result: CallToolResult): string {
+  const json = structuredJson.get(result);
+  if (json === undefined) return JSON.stringify(result);
+  const keys = Object.keys(result);
+  if (keys.length !== 2 || keys[0] !== "content" || keys[1] !== "structuredContent") return JSON.stringify(result);
+  return `{"content":${JSON.stringify(result.content)},"structuredContent":${json}}`;
 }
 
 export function errorResult(text: string): CallToolResult {

@@ -18,6 +18,7 @@
  */
 import type { Readable, Writable } from "node:stream";
 import {
+  type CallToolResult,
   isJSONRPCErrorResponse,
   isJSONRPCNotification,
   isJSONRPCRequest,
@@ -29,6 +30,7 @@ import {
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { DEFAULT_TIMEOUT_MS } from "../config/config.js";
 import { log } from "../core/log.js";
+import { resultJson } from "../present/render.js";
 import type { ServerFactory } from "../server.js";
 import { DirectCalls } from "./directCalls.js";
 
@@ -152,6 +154,16 @@ export class LineTransport implements Transport {
     } finally {
       // Only once the answer is written may end-of-file close the session.
       if (answers !== undefined) this.settle(answers);
+    }
+  }
+
+  /** A direct call's answer: the line the SDK would write for it (`{result, jsonrpc, id}`), made once. */
+  private async sendAnswer(id: RequestId, result: CallToolResult): Promise<void> {
+    if (this.closed) throw new Error("the stdio transport is closed");
+    try {
+      await this.write(`{"result":${resultJson(result)},"jsonrpc":"2.0","id":${JSON.stringify(id)}}\n`);
+    } finally {
+      this.settle(id);
     }
   }
 
@@ -280,9 +292,7 @@ export class LineTransport implements Transport {
       const answer = message.method === "tools/call" ? this.directCalls?.start(idKey(id), message.params) : undefined;
       if (answer) {
         answer
-          .then((result) =>
-            result === undefined ? undefined : this.send({ result, jsonrpc: "2.0", id } as JSONRPCMessage),
-          )
+          .then((result) => (result === undefined ? undefined : this.sendAnswer(id, result)))
           .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
         return;
       }

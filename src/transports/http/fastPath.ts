@@ -29,6 +29,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { Cancel } from "../../core/cancel.js";
 import { log } from "../../core/log.js";
+import { resultJson } from "../../present/render.js";
 import type { ServerFactory } from "../../server.js";
 
 /** The first revision of the modern era (per-request envelope): never served from here. */
@@ -119,8 +120,11 @@ export function eligible(method: string | undefined, headers: IncomingHttpHeader
 }
 
 function writeJson(res: ServerResponse, status: number, message: unknown): void {
+  writeBody(res, status, JSON.stringify(message));
+}
+
+function writeBody(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  const body = JSON.stringify(message);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
@@ -256,7 +260,8 @@ export function createFastPath(factory: McpServerFactory & Partial<Pick<ServerFa
       .then(
         (result) => {
           res.off("close", onClose);
-          if (!controller.aborted) writeJson(res, 200, { result, jsonrpc: "2.0", id: clientId });
+          if (!controller.aborted)
+            writeBody(res, 200, `{"result":${resultJson(result)},"jsonrpc":"2.0","id":${JSON.stringify(clientId)}}`);
         },
         (error: unknown) => {
           log("error", `fast path call failed: ${error instanceof Error ? error.message : String(error)}`);
