@@ -30,7 +30,7 @@ import { sharedCallsFigure } from "./figures/sharedCalls.js";
 import { watchFigure } from "./figures/watch.js";
 import type { BenchContext, Figure } from "./lib/figure.js";
 import { buildFloors } from "./lib/floors.js";
-import { loadAverage, machineInfo } from "./lib/machine.js";
+import { loadAverage, machineInfo, stealPercent, stealTicks } from "./lib/machine.js";
 import { type Row, renderMarkdown, renderTable, type Target } from "./lib/report.js";
 import {
   discoverPeerTool,
@@ -82,6 +82,7 @@ async function collect(demo: DemoDeployment) {
   const machine = machineInfo();
   const startedAt = new Date();
   const load: Record<string, number> = { start: loadAverage() };
+  const steal: Record<string, number> = {};
   progress(
     `${SMOKE ? "smoke" : "full"} run on ${machine.cpu} (${machine.cores} cores), node ${machine.node}, load ${load.start}`,
   );
@@ -107,8 +108,11 @@ async function collect(demo: DemoDeployment) {
     const chosen = FIGURES.filter((f) => !only || only.has(f.id));
     for (const figure of chosen) {
       progress(`${++step}/${chosen.length} ${figure.title}`);
+      const before = stealTicks();
       figures[figure.id] = await figure.run(ctx);
       load[figure.id] = loadAverage();
+      const share = stealPercent(before, stealTicks());
+      if (share !== undefined) steal[figure.id] = share;
     }
   } finally {
     floors.close();
@@ -119,6 +123,7 @@ async function collect(demo: DemoDeployment) {
     durationSec: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
     machine,
     loadAverage1m: load,
+    stealPercent: steal,
     peer: { package: PEER_PACKAGE, version: PEER_VERSION, tool: peer.name },
     tokenizer: TOKENIZER,
     cli: path.relative(ROOT, CLI),

@@ -47,3 +47,27 @@ export function machineInfo(): MachineInfo {
 
 /** 1-minute load average: how busy the machine was (other work skews timings). */
 export const loadAverage = (): number => Math.round((os.loadavg()[0] ?? Number.NaN) * 100) / 100;
+
+/**
+ * CPU time the hypervisor gave to other guests (steal), as ticks summed over every CPU, from
+ * /proc/stat; undefined where there is none. The share of it during a figure says how noisy that
+ * figure's machine was: on a shared VM, slow spells show up here first.
+ */
+export function stealTicks(): { steal: number; total: number } | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    if (fields.length < 8) return undefined;
+    return { steal: fields[7] as number, total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Steal time between two readings, in % of all CPU time. */
+export function stealPercent(
+  before: ReturnType<typeof stealTicks>,
+  after: ReturnType<typeof stealTicks>,
+): number | undefined {
+  if (!before || !after || after.total <= before.total) return undefined;
+  return Math.round((1000 * (after.steal - before.steal)) / (after.total - before.total)) / 10;
+}

@@ -59,6 +59,8 @@ export interface MarkdownMeta {
   durationSec: number;
   machine: MachineInfo;
   loadAverage1m: Record<string, number>;
+  /** Steal time during each figure, % of all CPU time (absent where /proc/stat has none). */
+  stealPercent?: Record<string, number>;
   peer: { package: string; version: string; tool: string };
   tokenizer: string;
   /** How connvo-mcp was started, and the environment every subject got. */
@@ -89,6 +91,13 @@ export function renderMarkdown(
     `- Node ${m.node} on ${m.os} (${m.kernel})`,
     `- 1-minute load average during the run: ${load}. Anything else running on the machine slows every`,
     "  subject; they are run interleaved (rotating order) so ratios stay comparable.",
+    ...(meta.stealPercent && Object.keys(meta.stealPercent).length > 0
+      ? [
+          `- Steal time (CPU the hypervisor gave other guests) during each figure: ${Object.entries(meta.stealPercent)
+            .map(([k, v]) => `${k} ${v}%`)
+            .join(", ")}. Above ~1% every subject slows and stdio ratios squeeze towards 1 (bench/NOTES.md).`,
+        ]
+      : []),
     `- connvo-mcp: ${meta.launch}.`,
     `- Peer: \`${meta.peer.package}\` ${meta.peer.version}, its tool \`${meta.peer.tool}\` (the one operation of`,
     "  `openapi/connvo-convex-openapi.yaml` it is allow-listed for, `--tools explicit --tool`), same demo deployment, same token.",
