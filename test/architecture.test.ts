@@ -77,3 +77,47 @@ describe("layers only point down", () => {
     expect(cli).toMatch(/await import\("\.\/demo\/deployment\.js"\)/);
   });
 });
+
+describe("stdout is the protocol channel in stdio mode", () => {
+  const files = sourceFiles(SRC).map((file) => relative(SRC, file).split("\\").join("/"));
+  const text = (file: string) => readFileSync(join(SRC, file), "utf8");
+
+  it("is written only by the stdio transport and by CLI paths that return before any server exists", () => {
+    const writers: string[] = [];
+    for (const file of files) {
+      text(file)
+        .split("\n")
+        .forEach((line, i) => {
+          if (/process\.stdout|console\.(log|info|debug|dir|table)\(/.test(line) && !/^\s*(\/\/|\*)/.test(line))
+            writers.push(`${file}:${line.trim()}`);
+        });
+    }
+    expect(writers).toEqual([
+      "cli.ts:process.stdout.write(HELP);",
+      "cli.ts:process.stdout.write(`${VERSION}\\n`);",
+      "commands/auth.ts:out: (text) => void process.stdout.write(redact(text)),",
+      "transports/stdio.ts:this.stdout = options.stdout ?? process.stdout;",
+    ]);
+  });
+
+  it("the CLI answers --help and --version, and runs the sign-in commands, before it starts any server", () => {
+    const cli = text("cli.ts");
+    const main = cli.slice(cli.indexOf("export async function main("));
+    const firstServer = Math.min(...["runStdio(", "runHttp(", "createServerFactory("].map((s) => main.indexOf(s)));
+    expect(firstServer).toBeGreaterThan(0);
+    for (const write of ["process.stdout.write(HELP)", "process.stdout.write(`${VERSION}\\n`)", "runAuthCommand("]) {
+      const at = main.indexOf(write);
+      expect(at, write).toBeGreaterThan(0);
+      expect(at, write).toBeLessThan(firstServer);
+      // Each answers and returns: nothing after it in its branch reaches a server.
+      const branch = main.slice(main.lastIndexOf("\n", at)).split("\n").slice(0, 3).join("\n");
+      expect(branch, write).toMatch(/return/);
+    }
+  });
+
+  it("the sign-in commands are loaded by the CLI alone", () => {
+    const importers = files.filter((file) => file !== "cli.ts" && /["']\.{1,2}\/(\.\.\/)*commands\//.test(text(file)));
+    expect(importers).toEqual([]);
+    expect(text("cli.ts")).toMatch(/await import\("\.\/commands\/auth\.js"\)/);
+  });
+});
