@@ -15,10 +15,8 @@ import { startDemoDeployment } from "../src/demo/deployment.js";
 import { PEOPLE } from "../src/demo/world/people.js";
 import type { Era } from "./helpers/httpServer.js";
 import { connectWithOAuth, type OAuthWorld, startOAuthWorld, TestOAuthProvider } from "./helpers/oauth.js";
+import { expectNotParticipant, resultText } from "./helpers/results.js";
 import { capturedLogLines } from "./setup/logs.js";
-
-const textOf = (result: CallToolResult) =>
-  result.content.map((part) => (part.type === "text" ? part.text : "")).join("\n");
 
 const LIST = "meetings/queries:listUserMeetings";
 
@@ -48,7 +46,7 @@ describe.each<Era>(["legacy", "modern"])("two users at once over HTTP (%s era)",
       const results = await Promise.all(calls);
       // The same meetings in every answer of a user (the lead's "as of" time may differ).
       const titles = (result: CallToolResult) =>
-        [...textOf(result).matchAll(/"title":"([^"]*)"/g)].map((m) => m[1]).join("|");
+        [...resultText(result).matchAll(/"title":"([^"]*)"/g)].map((m) => m[1]).join("|");
       const alexTexts = new Set(results.filter((_, i) => i % 2 === 0).map(titles));
       const priyaTexts = new Set(results.filter((_, i) => i % 2 === 1).map(titles));
       expect(alexTexts.size).toBe(1);
@@ -66,18 +64,13 @@ describe.each<Era>(["legacy", "modern"])("two users at once over HTTP (%s era)",
       expect(w.as.stats.exchanges - exchangesBefore).toBe(2);
 
       const acme = w.demo.meetings.acmeRenewal as string;
-      const priyaOnAcme = (await priya.client.callTool({
-        name: "get_meeting",
-        arguments: { meetingId: acme },
-      })) as CallToolResult;
-      expect(priyaOnAcme.isError).toBe(true);
-      expect(textOf(priyaOnAcme)).toMatch(/not a participant/);
+      await expectNotParticipant(priya.client, acme);
       const alexOnAcme = (await alex.client.callTool({
         name: "get_meeting",
         arguments: { meetingId: acme },
       })) as CallToolResult;
       expect(alexOnAcme.isError).toBeFalsy();
-      expect(textOf(alexOnAcme)).toContain("Acme Corp renewal call");
+      expect(resultText(alexOnAcme)).toContain("Acme Corp renewal call");
       const board = w.demo.meetings.forbidden as string;
       const alexOnBoard = (await alex.client.callTool({
         name: "get_meeting",
@@ -86,7 +79,7 @@ describe.each<Era>(["legacy", "modern"])("two users at once over HTTP (%s era)",
       expect(alexOnBoard.isError).toBe(true);
 
       const me = async (client: typeof alex.client) =>
-        textOf((await client.callTool({ name: "get_person", arguments: {} })) as CallToolResult);
+        resultText((await client.callTool({ name: "get_person", arguments: {} })) as CallToolResult);
       expect(await me(alex.client)).toContain("Alex Morgan");
       expect(await me(priya.client)).toContain("Priya Raman");
 
@@ -117,12 +110,12 @@ describe.each<Era>(["legacy", "modern"])("two users at once over HTTP (%s era)",
       for (const { who, kind, result } of await Promise.all(jobs)) {
         if (kind === "sync") {
           expect(result.isError).toBeFalsy();
-          expect(textOf(result)).toContain("Weekly product sync");
+          expect(resultText(result)).toContain("Weekly product sync");
         } else if (who === "alex") {
           expect(result.isError).toBeFalsy();
         } else {
           expect(result.isError).toBe(true);
-          expect(textOf(result)).toMatch(/not a participant/);
+          expect(resultText(result)).toMatch(/not a participant/);
         }
       }
     } finally {

@@ -5,43 +5,26 @@
  * limited in decoded bytes, error bodies cut at their limit, fetch's errors for a refused
  * connection, a cut body, an abort and a redirect; and the same exchange over a plain fetch.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyBackendError } from "../src/convex/classify.js";
 import { type ExchangeRequest, exchangeViaFetch } from "../src/convex/exchange.js";
 import { createFastFetch } from "../src/convex/fetch.js";
+import { routeServer } from "./helpers/routeServer.js";
 
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-
-let server: Server;
+const web = routeServer();
+const { routes, seen } = web;
 let base: string;
-const routes = new Map<string, Handler>();
-const seen: Array<{ url: string; headers: IncomingMessage["headers"]; body: string }> = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => {
-      body += c;
-    });
-    req.on("end", () => {
-      seen.push({ url: req.url ?? "", headers: req.headers, body });
-      const route = routes.get(req.url ?? "/");
-      if (route) route(req, res, body);
-      else res.writeHead(404).end("missing");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await web.start();
 });
 
 afterAll(async () => {
   await fastFetch.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await web.close();
 });
 
 const fastFetch = createFastFetch();

@@ -4,7 +4,7 @@
  * with the headers as received, fetch's errors (network, cut-off body, abort), redirects, and
  * that ConvexHttpClient and the size limit work through it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { ConvexHttpClient } from "convex/browser";
@@ -12,35 +12,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBodyLimited } from "../src/convex/bodyLimit.js";
 import { classifyBackendError } from "../src/convex/classify.js";
 import { createFastFetch } from "../src/convex/fetch.js";
+import { routeServer } from "./helpers/routeServer.js";
 
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-
-let server: Server;
+const web = routeServer();
+const { routes, seen } = web;
 let base: string;
-const routes = new Map<string, Handler>();
-const seen: Array<{ url: string; method: string; headers: IncomingMessage["headers"]; body: string }> = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => {
-      body += c;
-    });
-    req.on("end", () => {
-      seen.push({ url: req.url ?? "", method: req.method ?? "", headers: req.headers, body });
-      const route = routes.get(new URL(req.url ?? "/", "http://x").pathname);
-      if (route) route(req, res, body);
-      else res.writeHead(404).end("missing");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await web.start();
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await web.close();
 });
 
 const fastFetch = createFastFetch();

@@ -21,6 +21,7 @@ import { createHttpApp, type HttpApp, type HttpAppOptions } from "../src/transpo
 import { identifyHttpCaller } from "../src/transports/http/auth.js";
 import { connectClient, MCP_POST_HEADERS, type RawResponse, rawRequest } from "./helpers/httpServer.js";
 import { connectWithOAuth, startOAuthWorld, TestOAuthProvider } from "./helpers/oauth.js";
+import { expectNotParticipant, resultText } from "./helpers/results.js";
 
 const LEGACY = { ...MCP_POST_HEADERS, "mcp-protocol-version": "2025-11-25" };
 const PARALLEL = 20;
@@ -289,25 +290,18 @@ describe("per-user identity over the fast path (OAuth, 2025-era clients)", () =>
       const before = w.app.fastPathServed;
       const list = (client: typeof alex.client) =>
         client.callTool({ name: "list_meetings", arguments: { when: "all", limit: 50 } }) as Promise<CallToolResult>;
-      const text = (result: CallToolResult) =>
-        result.content.map((part) => (part.type === "text" ? part.text : "")).join("\n");
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => list(i % 2 === 0 ? alex.client : priya.client)),
       );
       expect(w.app.fastPathServed - before).toBe(20);
       results.forEach((result, i) => {
-        expect(result.isError ?? false, text(result)).toBe(false);
-        expect(text(result)).toContain("Weekly product sync");
-        if (i % 2 === 0) expect(text(result)).toContain("Acme Corp renewal call");
-        else expect(text(result)).not.toContain("Acme Corp renewal call");
+        expect(result.isError ?? false, resultText(result)).toBe(false);
+        expect(resultText(result)).toContain("Weekly product sync");
+        if (i % 2 === 0) expect(resultText(result)).toContain("Acme Corp renewal call");
+        else expect(resultText(result)).not.toContain("Acme Corp renewal call");
       });
       const acme = w.demo.meetings.acmeRenewal as string;
-      const priyaOnAcme = (await priya.client.callTool({
-        name: "get_meeting",
-        arguments: { meetingId: acme },
-      })) as CallToolResult;
-      expect(priyaOnAcme.isError).toBe(true);
-      expect(text(priyaOnAcme)).toMatch(/not a participant/);
+      await expectNotParticipant(priya.client, acme);
     } finally {
       await Promise.allSettled([alex.client.close(), priya.client.close()]);
       await w.close();

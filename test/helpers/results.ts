@@ -22,3 +22,15 @@ export async function failureOf(promise: Promise<unknown>): Promise<Failure> {
   expect(error).toBeInstanceOf(ToolFailure);
   return (error as ToolFailure).failure;
 }
+
+/** A client a tool can be called through (an SDK Client). */
+interface ToolCaller {
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+}
+
+/** get_meeting for someone who is not in the meeting: Connvo's "not a participant", as a tool error. */
+export async function expectNotParticipant(client: ToolCaller, meetingId: string): Promise<void> {
+  const result = (await client.callTool({ name: "get_meeting", arguments: { meetingId } })) as CallToolResult;
+  expect(result.isError).toBe(true);
+  expect(resultText(result)).toMatch(/not a participant/);
+}
