@@ -80,8 +80,8 @@ function convertOnce(
 }
 
 /**
- * A `tools/call` answered without the SDK's request dispatch (see `directCall` below): its result,
- * or undefined when the SDK must answer the request (nothing has been done then).
+ * A `tools/call` answered without the SDK's request dispatch (`direct` in createServerFactory): its
+ * result, or undefined when the SDK must answer the request (nothing has been done then).
  */
 export type DirectCall = (
   params: unknown,

@@ -1,7 +1,7 @@
 /**
  * The backend's HTTP client: undici's `request()` over one keep-alive Agent, behind a function with
- * fetch's signature, so attempt.ts (and a ConvexHttpClient, which takes a `fetch` option) use it
- * as they would use fetch.
+ * fetch's signature, for whatever uses fetch (the live watch's polling, a ConvexHttpClient, which
+ * takes a `fetch` option), plus `exchange` (exchange.ts), which the backend call itself uses.
  *
  * Why not fetch itself: Node 20's global fetch, and undici's own `fetch` over a tuned Agent, cost
  * ~0.3 ms per call on loopback in the WHATWG machinery (Request, Headers, web streams) on top of

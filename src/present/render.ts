@@ -128,6 +128,11 @@ export function resultJson(result: CallToolResult): string {
   return `{"content":${JSON.stringify(result.content)},"structuredContent":${json}}`;
 }
 
+/** The JSON-RPC response to a tools/call as the SDK writes it (`{result, jsonrpc, id}`, in that order). */
+export function toolAnswerJson(id: string | number, result: CallToolResult): string {
+  return `{"result":${resultJson(result)},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
+}
+
 export function errorResult(text: string): CallToolResult {
   return { content: [{ type: "text", text: redact(text) }], isError: true };
 }

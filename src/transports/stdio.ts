@@ -30,7 +30,7 @@ import {
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { DEFAULT_TIMEOUT_MS } from "../config/config.js";
 import { log } from "../core/log.js";
-import { resultJson } from "../present/render.js";
+import { toolAnswerJson } from "../present/render.js";
 import type { ServerFactory } from "../server.js";
 import { DirectCalls } from "./directCalls.js";
 
@@ -146,24 +146,23 @@ export class LineTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    const answers = answeredId(message);
     if (this.closed) throw new Error("the stdio transport is closed");
     this.directCalls?.noteOutgoing(message);
-    try {
-      await this.write(`${JSON.stringify(message)}\n`);
-    } finally {
-      // Only once the answer is written may end-of-file close the session.
-      if (answers !== undefined) this.settle(answers);
-    }
+    await this.writeMessage(JSON.stringify(message), answeredId(message));
   }
 
-  /** A direct call's answer: the line the SDK would write for it (`{result, jsonrpc, id}`), made once. */
-  private async sendAnswer(id: RequestId, result: CallToolResult): Promise<void> {
-    if (this.closed) throw new Error("the stdio transport is closed");
+  /** A direct call's answer: the line the SDK would write for it. */
+  private sendAnswer(id: RequestId, result: CallToolResult): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("the stdio transport is closed"));
+    return this.writeMessage(toolAnswerJson(id, result), id);
+  }
+
+  /** One message as one line; once an answer is written, end-of-file may close the session. */
+  private async writeMessage(json: string, answers: RequestId | undefined): Promise<void> {
     try {
-      await this.write(`{"result":${resultJson(result)},"jsonrpc":"2.0","id":${JSON.stringify(id)}}\n`);
+      await this.write(`${json}\n`);
     } finally {
-      this.settle(id);
+      if (answers !== undefined) this.settle(answers);
     }
   }
 

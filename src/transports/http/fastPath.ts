@@ -29,7 +29,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { Cancel } from "../../core/cancel.js";
 import { log } from "../../core/log.js";
-import { resultJson } from "../../present/render.js";
+import { toolAnswerJson } from "../../present/render.js";
 import type { ServerFactory } from "../../server.js";
 
 /** The first revision of the modern era (per-request envelope): never served from here. */
@@ -260,8 +260,7 @@ export function createFastPath(factory: McpServerFactory & Partial<Pick<ServerFa
       .then(
         (result) => {
           res.off("close", onClose);
-          if (!controller.aborted)
-            writeBody(res, 200, `{"result":${resultJson(result)},"jsonrpc":"2.0","id":${JSON.stringify(clientId)}}`);
+          if (!controller.aborted) writeBody(res, 200, toolAnswerJson(clientId, result));
         },
         (error: unknown) => {
           log("error", `fast path call failed: ${error instanceof Error ? error.message : String(error)}`);
