@@ -51,7 +51,8 @@ export interface Exchanged {
 
 export type Exchange = (request: ExchangeRequest) => Promise<Exchanged>;
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** The statuses fetch follows as redirects (with a Location); `redirect: "error"` refuses them. */
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const unexpectedRedirect = () => new TypeError("fetch failed", { cause: new Error("unexpected redirect") });
 
 function utf8(chunks: Buffer[], size: number): string {

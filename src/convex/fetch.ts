@@ -31,7 +31,7 @@
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { decodedBody } from "./contentDecoding.js";
-import { type Exchange, exchange, exchangeViaFetch } from "./exchange.js";
+import { type Exchange, exchange, exchangeViaFetch, REDIRECT_STATUSES } from "./exchange.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -52,7 +52,6 @@ const PRELOAD_AFTER_MS = 1000;
 const MAX_KEEP_ALIVE_MS = 10 * 60_000;
 const MAX_REDIRECTS = 20;
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 type Undici = typeof import("undici");
 
